@@ -1,0 +1,45 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppDeps, AppEnv } from './context';
+import { mountDocs } from './docs';
+import { checkHealth } from './health';
+import { authenticate } from './middleware/auth';
+import { onError, onNotFound } from './middleware/errors';
+import { createRouter } from './openapi';
+import { problemResponse } from './problem';
+import incidents from './routes/incidents/incidents.index';
+import slas from './routes/slas/slas.index';
+import teams from './routes/teams/teams.index';
+import users from './routes/users/users.index';
+
+export const API_BASE = '/api/v1';
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** The HTTP API over everything it needs; tests and the CLI build it with their own deps. */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ strict: false });
+  app.onError(onError);
+  app.notFound(onNotFound);
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+
+  app.get('/health', async (c) => {
+    const report = await checkHealth(deps.db, deps.temporal, deps.taskQueue);
+    return c.json(report, report.status === 'ok' ? 200 : 503, report.status === 'ok' ? {} : { 'Retry-After': '5' });
+  });
+
+  const api = createRouter();
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  api.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => problemResponse(413, `request bodies are limited to ${MAX_BODY_BYTES} bytes`) }));
+  api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents);
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Tempodesk API', version: '1', description: 'An ITIL service desk in which every ticket is a durable Temporal workflow.' },
+  });
+  app.route(API_BASE, api);
+  mountDocs(app, `${API_BASE}/openapi.json`);
+  return app;
+}

@@ -1,0 +1,66 @@
+import type { Database } from '../../../db/client';
+import { isTeamMember, teamExists, userByEmail, type User } from '../../../db/people';
+import type { IncidentCommandPayloads } from '../../../domain/incident';
+import { isOpen, type IncidentCommand, type IncidentStatus } from '../../../domain/incidentLifecycle';
+import type { TicketView } from '../../../domain/ticket';
+import { isStaff } from '../../middleware/auth';
+import { forbidden, unprocessable } from '../../problem';
+import { findTicket } from '../../tickets/readModel';
+
+/** What callers may do on their own incidents: talk, confirm the resolution, or reopen it. */
+const END_USER_COMMANDS: IncidentCommand[] = ['comment', 'close', 'reopen'];
+
+/**
+ * Who may issue a command and whether it makes sense against the
+ * configuration (teams, people, other tickets). The workflow decides whether
+ * it is legal in the ticket's current state.
+ */
+export async function authorizeCommand(
+  db: Database,
+  user: User,
+  ticket: TicketView,
+  command: IncidentCommand,
+  payload: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const staff = isStaff(user);
+  if (!staff && !END_USER_COMMANDS.includes(command)) throw forbidden(`only agents may ${command} incidents`);
+
+  switch (command) {
+    case 'comment': {
+      const { visibility } = payload as IncidentCommandPayloads['comment'];
+      if (!staff && visibility === 'internal') throw forbidden('work notes (internal comments) are for agents');
+      return { ...payload, visibility: visibility ?? (staff ? 'internal' : 'public') };
+    }
+    case 'assign':
+      await checkAssignment(db, ticket, payload as IncidentCommandPayloads['assign']);
+      return payload;
+    case 'link-parent':
+      await checkParent(db, ticket, (payload as IncidentCommandPayloads['link-parent']).parent);
+      return payload;
+    default:
+      return payload;
+  }
+}
+
+async function checkAssignment(db: Database, ticket: TicketView, { assignmentGroup, assignee }: IncidentCommandPayloads['assign']) {
+  if (assignmentGroup !== undefined && !(await teamExists(db, assignmentGroup))) {
+    throw unprocessable('assignmentGroup', `no team named ${assignmentGroup}`);
+  }
+  if (assignee === undefined) return;
+  const person = await userByEmail(db, assignee);
+  if (!person) throw unprocessable('assignee', `no user with email ${assignee}`);
+  if (!isStaff(person)) throw unprocessable('assignee', `${assignee} is not an agent`);
+  const group = assignmentGroup ?? ticket.assignmentGroup;
+  if (group && !(await isTeamMember(db, group, person.id))) throw unprocessable('assignee', `${assignee} is not a member of ${group}`);
+}
+
+async function checkParent(db: Database, ticket: TicketView, parentNumber: string) {
+  if (parentNumber === ticket.number) throw unprocessable('parent', 'an incident cannot be its own parent');
+  const parent = await findTicket(db, parentNumber);
+  if (!parent || parent.type !== 'incident') throw unprocessable('parent', `no incident ${parentNumber}`);
+  if (!isOpen(parent.status as IncidentStatus)) throw unprocessable('parent', `${parentNumber} is ${parent.status}; a parent must be open`);
+  // Walk up from the parent: meeting this ticket would close a loop.
+  for (let ancestor: TicketView | null = parent; ancestor?.parent; ancestor = await findTicket(db, ancestor.parent)) {
+    if (ancestor.parent === ticket.number) throw unprocessable('parent', `${parentNumber} already descends from ${ticket.number}`);
+  }
+}

@@ -1,0 +1,112 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import { userByEmail, type User } from '../../../db/people';
+import { slas } from '../../../db/schema';
+import type { IncidentCommand } from '../../../domain/incidentLifecycle';
+import type { SlaPolicy } from '../../../domain/sla';
+import type { TicketView } from '../../../domain/ticket';
+import type { AppEnv } from '../../context';
+import { isStaff } from '../../middleware/auth';
+import { conflict, forbidden, notFound, unprocessable } from '../../problem';
+import { asTicketJson, cursorAfter, page } from '../../schemas';
+import { reserveIncidentNumber } from '../../tickets/numbers';
+import { findTicket, listTickets, ticketHistory } from '../../tickets/readModel';
+import { sendCommand, startIncident, TicketWorkflowClosed } from '../../tickets/workflows';
+import { authorizeCommand } from './commandPolicy';
+import type * as routes from './incidents.routes';
+
+async function slaPolicy(db: Database, slaId: string | undefined): Promise<SlaPolicy> {
+  const [row] = await db
+    .select()
+    .from(slas)
+    .where(slaId ? eq(slas.id, slaId) : eq(slas.isDefault, true));
+  if (!row) throw slaId ? unprocessable('slaId', `no SLA ${slaId}`) : unprocessable('slaId', 'no default SLA is configured; name one');
+  return { id: row.id, name: row.name, targets: row.targets, warnAtPercent: row.warnAtPercent, calendar: row.calendar };
+}
+
+/** The incident, if this user may see it: end users see only their own, and others' do not exist for them. */
+async function visibleIncident(db: Database, user: User, number: string): Promise<TicketView> {
+  const ticket = await findTicket(db, number);
+  if (!ticket || ticket.type !== 'incident' || (!isStaff(user) && ticket.caller !== user.email)) throw notFound(`no incident ${number}`);
+  return ticket;
+}
+
+export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
+  const user = c.get('user');
+  const { db, temporal, taskQueue, autoCloseSeconds } = c.get('deps');
+  const body = c.req.valid('json');
+  const key = c.req.valid('header')['idempotency-key'];
+  if (!isStaff(user)) {
+    if (body.slaId !== undefined) throw forbidden('only agents may choose the SLA');
+    if (body.caller !== undefined && body.caller !== user.email) throw forbidden('end users log incidents for themselves');
+  }
+  const caller = body.caller ?? (isStaff(user) ? null : user.email);
+  if (caller && !(await userByEmail(db, caller))) throw unprocessable('caller', `no user with email ${caller}`);
+  const sla = await slaPolicy(db, body.slaId);
+
+  const { number, replay } = await reserveIncidentNumber(db, key ? { userId: user.id, key, request: body } : undefined);
+  const started = await startIncident(temporal, taskQueue, {
+    number,
+    title: body.title,
+    description: body.description,
+    category: body.category ?? null,
+    impact: body.impact,
+    urgency: body.urgency,
+    caller,
+    createdBy: user.email,
+    sla,
+    autoCloseSeconds,
+  });
+  const ticket = started ?? (await findTicket(db, number));
+  if (!ticket) throw notFound(`incident ${number} is no longer available`);
+  c.header('Location', `/api/v1/incidents/${number}`);
+  return c.json(asTicketJson(ticket), replay ? 200 : 201);
+};
+
+export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
+  const user = c.get('user');
+  const { limit, cursor, ...filters } = c.req.valid('query');
+  const before = cursorAfter(cursor, 'number') ?? undefined;
+  const rows = await listTickets(c.get('deps').db, 'incident', {
+    ...filters,
+    // End users list only what they reported, whatever they ask for.
+    caller: isStaff(user) ? filters.caller?.toLowerCase() : user.email,
+    before,
+    limit,
+  });
+  const { items, nextCursor } = page(rows, limit, (r) => r.seq);
+  return c.json({ items: items.map((r) => asTicketJson(r.view)), nextCursor }, 200);
+};
+
+export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
+  const ticket = await visibleIncident(c.get('deps').db, c.get('user'), c.req.valid('param').number);
+  return c.json(asTicketJson(ticket), 200);
+};
+
+export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) => {
+  const user = c.get('user');
+  const { db } = c.get('deps');
+  const { number } = await visibleIncident(db, user, c.req.valid('param').number);
+  const events = await ticketHistory(db, number);
+  // Work notes stay between agents.
+  const visible = isStaff(user) ? events : events.filter((e) => !(e.kind === 'commented' && e.data.visibility === 'internal'));
+  return c.json({ items: visible.map((e) => ({ ...e, at: e.at.toISOString() })) }, 200);
+};
+
+export function commandHandler(command: IncidentCommand): RouteHandler<(typeof routes.commands)[number]['route'], AppEnv> {
+  return async (c) => {
+    const user = c.get('user');
+    const { db, temporal } = c.get('deps');
+    const ticket = await visibleIncident(db, user, c.req.valid('param').number);
+    const payload = await authorizeCommand(db, user, ticket, command, c.req.valid('json'));
+    try {
+      const view = await sendCommand(temporal, ticket.number, command, { ...payload, actor: user.email });
+      return c.json(asTicketJson(view), 200);
+    } catch (error) {
+      if (!(error instanceof TicketWorkflowClosed)) throw error;
+      const current = (await findTicket(db, ticket.number)) ?? ticket;
+      throw conflict(`cannot ${command} ${ticket.number} while it is ${current.status}`, { currentStatus: current.status, allowedCommands: [] });
+    }
+  };
+}

@@ -1,0 +1,5 @@
+import { createRouter } from '../../openapi';
+import * as handlers from './users.handlers';
+import * as routes from './users.routes';
+
+export default createRouter().openapi(routes.me, handlers.me).openapi(routes.create, handlers.create).openapi(routes.list, handlers.list);

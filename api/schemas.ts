@@ -1,0 +1,117 @@
+import { z } from '@hono/zod-openapi';
+import { ROLES } from '../db/people';
+import { INCIDENT_STATUSES } from '../domain/incidentLifecycle';
+import { LIMITS } from '../domain/incident';
+import type { TicketView } from '../domain/ticket';
+import { badRequest } from './problem';
+
+export const emailSchema = z.email().max(LIMITS.email).transform((e) => e.toLowerCase()).openapi({ example: 'ada@example.com' });
+export const teamNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(LIMITS.name)
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, 'letters, digits, spaces, dots, dashes and underscores')
+  .openapi({ example: 'service-desk' });
+
+export const userSchema = z
+  .object({ id: z.uuid(), email: z.string(), name: z.string(), roles: z.array(z.enum(ROLES)) })
+  .openapi('User');
+
+export const paginationQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(200).optional(),
+};
+
+const clockSchema = z.object({
+  targetSeconds: z.number().nullable(),
+  elapsedSeconds: z.number(),
+  dueAt: z.string().nullable(),
+  metAt: z.string().nullable(),
+  breached: z.boolean(),
+  paused: z.boolean(),
+  pausedSeconds: z.number(),
+});
+
+export const ticketSchema = z
+  .object({
+    number: z.string().openapi({ example: 'INC000042' }),
+    type: z.enum(['incident', 'service_request', 'problem', 'change']),
+    title: z.string(),
+    description: z.string(),
+    category: z.string().nullable(),
+    status: z.enum(INCIDENT_STATUSES),
+    impact: z.number().int(),
+    urgency: z.number().int(),
+    priority: z.number().int(),
+    caller: z.string().nullable(),
+    assignmentGroup: z.string().nullable(),
+    assignee: z.string().nullable(),
+    parent: z.string().nullable(),
+    children: z.array(z.string()),
+    escalationLevel: z.number().int(),
+    slaId: z.string(),
+    sla: z.object({ response: clockSchema, resolution: clockSchema }),
+    resolutionCode: z.string().nullable(),
+    resolutionNotes: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    resolvedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    version: z.number().int(),
+  })
+  .openapi('Ticket');
+
+export const ticketEventSchema = z
+  .object({
+    seq: z.number().int(),
+    at: z.string(),
+    actor: z.string(),
+    kind: z.string(),
+    changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi('TicketEvent');
+
+export const numberParam = z.object({
+  number: z
+    .string()
+    .regex(/^INC\d{6,}$/, 'must be an incident number such as INC000042')
+    .openapi({ param: { name: 'number', in: 'path' }, example: 'INC000042' }),
+});
+
+/** Opaque keyset cursors: the sort key of the last item returned. */
+export function encodeCursor(after: string | number): string {
+  return Buffer.from(JSON.stringify({ after })).toString('base64url');
+}
+
+export function decodeCursor<T extends 'string' | 'number'>(cursor: string, kind: T): (T extends 'string' ? string : number) | null {
+  try {
+    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { after?: unknown };
+    const valid = kind === 'number' ? Number.isSafeInteger(after) : typeof after === 'string';
+    return valid ? (after as T extends 'string' ? string : number) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The sort key a `cursor` query parameter stands for, or null without one; a forged cursor is a 400. */
+export function cursorAfter<T extends 'string' | 'number'>(cursor: string | undefined, kind: T) {
+  if (cursor === undefined) return null;
+  const after = decodeCursor(cursor, kind);
+  if (after === null) throw badRequest('cursor is not valid', [{ field: 'cursor', message: 'not a cursor this API issued' }]);
+  return after;
+}
+
+/** One page of a keyset-ordered query fetched with limit + 1 rows. */
+export function page<T>(rows: T[], limit: number, key: (row: T) => string | number) {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? encodeCursor(key(items.at(-1)!)) : null };
+}
+
+export const listOf = <T extends z.ZodTypeAny>(item: T, name: string) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+
+/** TicketView, typed as the OpenAPI schema describes it (the workflow owns the shape; the schema documents it). */
+export type TicketJson = z.infer<typeof ticketSchema>;
+export const asTicketJson = (view: TicketView) => view as unknown as TicketJson;

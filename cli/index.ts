@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadEnv, type Env } from '../config/env';
+import { createUser, issueToken, ROLES, userByEmail, type Role } from '../db/people';
+import { startDevServer } from './temporal';
+import { adminToken, onShutdown, openConfiguredDatabase, startApi, startWorker } from './runtime';
+
+const USAGE = `tempodesk <command>
+
+  start                      everything on one machine: Temporal dev server (unless TEMPORAL_ADDRESS),
+                             database (PGlite unless DATABASE_URL), migrations, a worker and the API
+  api                        the API alone (needs TEMPORAL_ADDRESS and DATABASE_URL)
+  worker                     a worker alone (needs TEMPORAL_ADDRESS and DATABASE_URL)
+  migrate                    apply database migrations and seed data
+  users add --email E --name N --role R [--role R…]   create a user; prints its API token
+  tokens add --email E [--label L]                    issue another token for a user`;
+
+function requireProduction(env: Env, what: string): string {
+  if (!env.TEMPORAL_ADDRESS || !env.DATABASE_URL) {
+    throw new Error(`${what} runs against shared services: set TEMPORAL_ADDRESS and DATABASE_URL (or use \`npm start\` for everything on one machine)`);
+  }
+  return env.TEMPORAL_ADDRESS;
+}
+
+async function start(env: Env) {
+  const dataDir = path.resolve(env.TEMPODESK_DATA_DIR);
+  const temporal = env.TEMPORAL_ADDRESS
+    ? null
+    : await startDevServer({ port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT, dbFile: path.join(dataDir, 'temporal.db'), namespace: env.TEMPORAL_NAMESPACE });
+  const address = env.TEMPORAL_ADDRESS ?? temporal!.address;
+  const database = await openConfiguredDatabase(env);
+  const token = await adminToken(env, database);
+  const worker = await startWorker(env, address, database);
+  const api = await startApi(env, address, database);
+
+  const base = `http://${env.HOST}:${env.PORT}`;
+  console.log(`Tempodesk is running.
+  API          ${base}/api/v1
+  API docs     ${base}/docs
+  Health       ${base}/health
+  Temporal UI  ${temporal?.uiUrl ?? '(external cluster at ' + address + ')'}
+  Database     ${database.kind === 'pglite' ? `PGlite in ${path.join(dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
+  Admin token  ${token}
+
+Try: curl -H "Authorization: Bearer ${token}" ${base}/api/v1/users/me
+Ctrl-C stops everything; tickets and their timers carry on at the next start.`);
+
+  onShutdown(async () => {
+    await api.close();
+    worker.worker.shutdown();
+    await worker.running;
+    await database.close();
+    await temporal?.stop();
+  });
+}
+
+async function main(argv: string[]) {
+  const env = loadEnv();
+  const [command, sub, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(env);
+    case 'api': {
+      const address = requireProduction(env, 'the API');
+      const database = await openConfiguredDatabase(env);
+      if (env.TEMPODESK_ADMIN_TOKEN) await adminToken(env, database);
+      const api = await startApi(env, address, database);
+      console.log(`Tempodesk API on http://${env.HOST}:${env.PORT}`);
+      return onShutdown(async () => {
+        await api.close();
+        await database.close();
+      });
+    }
+    case 'worker': {
+      const address = requireProduction(env, 'the worker');
+      const database = await openConfiguredDatabase(env);
+      const worker = await startWorker(env, address, database);
+      console.log(`Tempodesk worker polling ${env.TEMPORAL_TASK_QUEUE} on ${address}`);
+      onShutdown(async () => {
+        worker.worker.shutdown();
+        await worker.running;
+        await database.close();
+      });
+      return;
+    }
+    case 'migrate': {
+      const database = await openConfiguredDatabase(env);
+      await database.close();
+      console.log('database migrated');
+      return;
+    }
+    case 'users':
+    case 'tokens': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', multiple: true }, label: { type: 'string' } },
+      });
+      if (sub !== 'add' || !values.email) throw new Error(USAGE);
+      const database = await openConfiguredDatabase(env);
+      try {
+        if (command === 'users') {
+          const roles = (values.role ?? ['end_user']) as Role[];
+          const unknown = roles.filter((r) => !ROLES.includes(r));
+          if (unknown.length) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
+          const { token } = await createUser(database.db, { email: values.email, name: values.name ?? values.email, roles });
+          console.log(token);
+        } else {
+          const user = await userByEmail(database.db, values.email);
+          if (!user) throw new Error(`no user with email ${values.email}`);
+          console.log(await issueToken(database.db, user.id, values.label ?? 'cli'));
+        }
+      } finally {
+        await database.close();
+      }
+      return;
+    }
+    default:
+      console.log(USAGE);
+      process.exitCode = command ? 1 : 0;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** Shared field rules, so the API, the workflow and the database agree on limits. */
+export const LIMITS = { title: 200, description: 10_000, text: 4_000, name: 120, email: 254, category: 80 } as const;
+
+export const levelSchema = z.literal([1, 2, 3]);
+export const ticketNumberSchema = z.string().regex(/^INC\d{6,}$/, 'must be an incident number such as INC000042');
+const emailSchema = z.email().max(LIMITS.email).transform((e) => e.toLowerCase());
+const teamNameSchema = z.string().trim().min(1).max(LIMITS.name);
+const reasonSchema = z.string().trim().min(1).max(LIMITS.text);
+
+export const createIncidentSchema = z.strictObject({
+  title: z.string().trim().min(1).max(LIMITS.title),
+  description: z.string().max(LIMITS.description).default(''),
+  impact: levelSchema,
+  urgency: levelSchema,
+  caller: emailSchema.optional(),
+  category: z.string().trim().min(1).max(LIMITS.category).optional(),
+  slaId: z.uuid().optional(),
+});
+export type CreateIncident = z.infer<typeof createIncidentSchema>;
+
+export const RESOLUTION_CODES = ['fixed', 'workaround', 'duplicate', 'user_error', 'no_fault_found', 'known_error'] as const;
+
+/** Payloads of the commands a person issues, as the API accepts them. */
+export const incidentCommandSchemas = {
+  assign: z
+    .strictObject({ assignmentGroup: teamNameSchema.optional(), assignee: emailSchema.optional() })
+    .refine((p) => p.assignmentGroup !== undefined || p.assignee !== undefined, {
+      message: 'give assignmentGroup, assignee or both',
+      path: ['assignmentGroup'],
+    }),
+  acknowledge: z.strictObject({}),
+  pend: z.strictObject({ reason: reasonSchema }),
+  resume: z.strictObject({}),
+  resolve: z.strictObject({ resolutionCode: z.enum(RESOLUTION_CODES), resolutionNotes: reasonSchema }),
+  reopen: z.strictObject({ reason: reasonSchema }),
+  close: z.strictObject({}),
+  cancel: z.strictObject({ reason: reasonSchema }),
+  comment: z.strictObject({ body: z.string().trim().min(1).max(LIMITS.text), visibility: z.enum(['internal', 'public']).optional() }),
+  escalate: z.strictObject({ reason: reasonSchema }),
+  'set-priority': z.strictObject({ impact: levelSchema, urgency: levelSchema }),
+  'link-parent': z.strictObject({ parent: ticketNumberSchema }),
+} as const;
+
+export type IncidentCommandPayloads = { [K in keyof typeof incidentCommandSchemas]: z.infer<(typeof incidentCommandSchemas)[K]> };

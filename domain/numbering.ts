@@ -1,0 +1,23 @@
+export const TICKET_PREFIXES = {
+  incident: 'INC',
+  service_request: 'REQ',
+  problem: 'PRB',
+  change: 'CHG',
+} as const;
+
+export type TicketType = keyof typeof TICKET_PREFIXES;
+
+/** INC000042: the prefix and at least six digits; larger sequences simply grow wider. */
+export function formatTicketNumber(type: TicketType, sequence: number): string {
+  if (!Number.isSafeInteger(sequence) || sequence < 1) throw new RangeError(`invalid ticket sequence ${sequence}`);
+  return `${TICKET_PREFIXES[type]}${String(sequence).padStart(6, '0')}`;
+}
+
+const NUMBER_PATTERN = /^(INC|REQ|PRB|CHG)(\d{6,})$/;
+
+export function parseTicketNumber(number: string): { type: TicketType; sequence: number } | null {
+  const match = NUMBER_PATTERN.exec(number);
+  if (!match) return null;
+  const type = (Object.keys(TICKET_PREFIXES) as TicketType[]).find((t) => TICKET_PREFIXES[t] === match[1])!;
+  return { type, sequence: Number(match[2]) };
+}

@@ -1,0 +1,2 @@
+// The worker's one entry: every workflow type Tempodesk runs.
+export { incident } from './incident';
