@@ -18,7 +18,7 @@ export function fieldErrors(issues: z.core.$ZodIssue[], prefix: string[] = []) {
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     strict: false,
-    defaultHook: (result, c) => {
+    defaultHook: (result) => {
       if (result.success) return;
       const errors = fieldErrors(result.error.issues, result.target === 'json' ? [] : [result.target]);
       return problemResponse(400, `invalid request: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, { errors });

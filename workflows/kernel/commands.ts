@@ -35,7 +35,6 @@ function parse<P>(spec: CommandSpec<P>, name: string, input: unknown): Command<P
 
 function stripActor(input: unknown): unknown {
   if (typeof input !== 'object' || input === null) return input;
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { actor: _actor, ...rest } = input as Record<string, unknown>;
   return rest;
 }
@@ -63,35 +62,35 @@ export function registerCommands(ticket: Ticket, specs: CommandSpecs): void {
   const allowed = () => Object.keys(specs).filter((n) => specs[n]!.allowedFrom(ticket.state.status));
 
   for (const [name, spec] of Object.entries(specs) as [string, CommandSpec<unknown>][]) {
-    const execute = (command: Command<unknown>) =>
-      ticket.exclusive(async () => {
-        // Re-checked under the lock: an earlier command may have moved the ticket on.
-        guard(ticket, spec, name, allowed, command);
-        const { actor, ...payload } = command;
-        await spec.run(payload, actor);
-        await ticket.flush();
-      });
+    const apply = async (command: Command<unknown>) => {
+      // Checked again when its turn comes: an earlier command may have moved the ticket on.
+      guard(ticket, spec, name, allowed, command);
+      const { actor, ...payload } = command;
+      await spec.run(payload, actor);
+    };
 
     setHandler(
       commandUpdate<unknown>(name),
-      async (input) => {
-        await execute(parse(spec, name, input));
-        return ticket.view();
-      },
+      (input) =>
+        ticket.exclusive(async () => {
+          await apply(parse(spec, name, input));
+          await ticket.flush();
+          return ticket.view();
+        }),
       { validator: (input) => void guard(ticket, spec, name, allowed, parse(spec, name, input)) },
     );
 
-    setHandler(commandSignal<unknown>(name), async (input) => {
-      try {
-        await execute(parse(spec, name, input));
-      } catch (error) {
-        if (!(error instanceof ApplicationFailure)) throw error;
-        const actor = typeof (input as { actor?: unknown })?.actor === 'string' ? (input as { actor: string }).actor : 'unknown';
-        await ticket.exclusive(async () => {
+    setHandler(commandSignal<unknown>(name), (input) =>
+      ticket.exclusive(async () => {
+        try {
+          await apply(parse(spec, name, input));
+        } catch (error) {
+          if (!(error instanceof ApplicationFailure)) throw error;
+          const actor = typeof (input as { actor?: unknown })?.actor === 'string' ? (input as { actor: string }).actor : 'unknown';
           ticket.record('command_rejected', actor, {}, { command: name, reason: error.message });
-          await ticket.flush();
-        });
-      }
-    });
+        }
+        await ticket.flush();
+      }),
+    );
   }
 }

@@ -76,7 +76,8 @@ export class Ticket {
   private unflushedEvents: TicketEvent[] = [];
   private unflushedNotifications: (NotificationRequest & { eventId: string })[] = [];
   private projectedVersion = 0;
-  private busy = false;
+  /** The tail of the queue of exclusive work: each piece starts when the one before it settles. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly state: TicketState) {
     this.calendar = calendarFor(state.sla.calendar);
@@ -147,15 +148,15 @@ export class Ticket {
     await condition(() => this.projectedVersion >= this.state.version);
   }
 
-  /** Runs `work` alone: commands and timers that await activities must not interleave. */
-  async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    await condition(() => !this.busy);
-    this.busy = true;
-    try {
-      return await work();
-    } finally {
-      this.busy = false;
-    }
+  /**
+   * Runs `work` alone and in call order (a FIFO lock): commands and timers
+   * that await activities must not interleave, and signals apply in the order
+   * they arrived.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   view(): TicketView {

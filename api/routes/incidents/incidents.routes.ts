@@ -17,7 +17,7 @@ export const create = createRoute({
   description: 'Send an `Idempotency-Key` header to make retries safe: the same key returns the same incident (200) instead of a second one.',
   request: {
     headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
-    body: { required: true, content: { 'application/json': { schema: createIncidentSchema.openapi('NewIncident') } } },
+    body: { required: true, content: { 'application/json': { schema: createIncidentSchema.meta({ id: 'NewIncident' }) } } },
   },
   responses: {
     201: { description: 'Logged', content: ticketContent },

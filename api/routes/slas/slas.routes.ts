@@ -21,7 +21,7 @@ export const slaSchema = z
 export const createSlaBody = z
   .strictObject({
     name: z.string().trim().min(1).max(LIMITS.name),
-    targets: slaTargetsSchema.openapi({
+    targets: slaTargetsSchema.meta({
       description: 'Per priority (1 critical … 5 planning): seconds to respond and to resolve; null for no target',
       example: {
         '1': { responseSeconds: 900, resolutionSeconds: 3600 },

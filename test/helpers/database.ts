@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { openDatabase, type DatabaseHandle } from '../../db/client';
+import { seed } from '../../db/seed';
+
+/**
+ * A fresh, migrated, seeded database per test file: a throwaway database on
+ * the real PostgreSQL at DATABASE_URL when set (CI), else in-memory PGlite.
+ */
+export async function openTestDatabase(): Promise<DatabaseHandle> {
+  const url = process.env.DATABASE_URL;
+  let handle: DatabaseHandle;
+  let drop = async () => {};
+  if (url) {
+    const name = `tempodesk_test_${randomBytes(6).toString('hex')}`;
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const testUrl = new URL(url);
+    testUrl.pathname = `/${name}`;
+    handle = await openDatabase({ url: testUrl.toString() });
+    drop = async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    };
+  } else {
+    handle = await openDatabase({});
+  }
+  await handle.migrate();
+  await seed(handle.db);
+  return {
+    ...handle,
+    async close() {
+      await handle.close();
+      await drop();
+    },
+  };
+}

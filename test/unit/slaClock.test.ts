@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { twentyFourSeven, type BusinessCalendar } from '../../domain/calendar';
+import {
+  dueAt,
+  dueThresholds,
+  elapsedMs,
+  isBreached,
+  markFired,
+  meetClock,
+  nextThreshold,
+  pauseClock,
+  reopenClock,
+  resumeClock,
+  retargetClock,
+  startClock,
+  viewClock,
+} from '../../domain/slaClock';
+
+const cal = twentyFourSeven;
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+const s = (seconds: number) => seconds * 1000;
+
+describe('SLA clock', () => {
+  it('counts elapsed time while running and computes the due instant', () => {
+    const clock = startClock(3600, T0);
+    expect(elapsedMs(clock, T0 + s(600), cal)).toBe(s(600));
+    expect(dueAt(clock, T0 + s(600), cal)).toBe(T0 + s(3600));
+  });
+
+  it('pauses: elapsed stops, paused time is counted, due date disappears, resume returns the budget', () => {
+    let clock = startClock(3600, T0);
+    clock = pauseClock(clock, T0 + s(600), cal);
+    expect(elapsedMs(clock, T0 + s(5000), cal)).toBe(s(600));
+    expect(dueAt(clock, T0 + s(5000), cal)).toBeNull();
+    expect(nextThreshold(clock, 75, T0 + s(5000), cal)).toBeNull();
+    expect(viewClock(clock, T0 + s(1600), cal)).toMatchObject({ paused: true, pausedSeconds: 1000, elapsedSeconds: 600 });
+    clock = resumeClock(clock, T0 + s(2600));
+    expect(clock.pausedMs).toBe(s(2000));
+    // 3000 s of budget remain after resuming.
+    expect(dueAt(clock, T0 + s(2600), cal)).toBe(T0 + s(2600 + 3000));
+  });
+
+  it('ignores a pause of a paused clock and a resume of a running one', () => {
+    const paused = pauseClock(startClock(60, T0), T0 + s(10), cal);
+    expect(pauseClock(paused, T0 + s(20), cal)).toBe(paused);
+    const running = startClock(60, T0);
+    expect(resumeClock(running, T0 + s(5))).toBe(running);
+  });
+
+  it('rebases on a new target without losing elapsed time', () => {
+    let clock = startClock(8 * 3600, T0);
+    const at = T0 + s(1800);
+    clock = retargetClock(clock, 3600);
+    expect(elapsedMs(clock, at, cal)).toBe(s(1800));
+    expect(dueAt(clock, at, cal)).toBe(T0 + s(3600));
+    clock = retargetClock(clock, 4 * 3600);
+    expect(dueAt(clock, at, cal)).toBe(T0 + s(4 * 3600));
+  });
+
+  it('walks the thresholds: warning, breach, 150 %, 200 %, then nothing', () => {
+    let clock = startClock(100, T0);
+    const fired: number[] = [];
+    for (;;) {
+      const next = nextThreshold(clock, 75, T0, cal);
+      if (!next) break;
+      expect(dueThresholds(clock, 75, next.at - 1, cal)).toEqual([]);
+      expect(dueThresholds(clock, 75, next.at, cal)).toEqual([next.percent]);
+      fired.push(next.percent);
+      expect(next.at).toBe(T0 + next.percent * 1000);
+      clock = markFired(clock, next.percent);
+    }
+    expect(fired).toEqual([75, 100, 150, 200]);
+    expect(isBreached(clock, T0, cal)).toBe(true);
+  });
+
+  it('reports every threshold passed at once when it wakes late (after downtime)', () => {
+    const clock = startClock(100, T0);
+    expect(dueThresholds(clock, 75, T0 + s(160), cal)).toEqual([75, 100, 150]);
+  });
+
+  it('fires thresholds the new target puts in the past at once, and never twice', () => {
+    let clock = markFired(startClock(3600, T0), 75);
+    clock = retargetClock(clock, 600);
+    expect(dueThresholds(clock, 75, T0 + s(700), cal)).toEqual([100]);
+    // Overdue thresholds are due now: the workflow acts on its next wake-up without sleeping.
+    expect(nextThreshold(clock, 75, T0 + s(700), cal)).toEqual({ percent: 100, at: T0 + s(700) });
+  });
+
+  it('meets: stops for good, keeps the elapsed time, is met on time or late', () => {
+    const onTime = meetClock(startClock(100, T0), T0 + s(40), cal);
+    expect(onTime.metAt).toBe(T0 + s(40));
+    expect(elapsedMs(onTime, T0 + s(500), cal)).toBe(s(40));
+    expect(isBreached(onTime, T0 + s(500), cal)).toBe(false);
+    expect(nextThreshold(onTime, 75, T0 + s(500), cal)).toBeNull();
+    expect(isBreached(meetClock(startClock(100, T0), T0 + s(140), cal), T0 + s(500), cal)).toBe(true);
+  });
+
+  it('meets a paused clock without counting the pause', () => {
+    const paused = pauseClock(startClock(100, T0), T0 + s(30), cal);
+    const met = meetClock(paused, T0 + s(90), cal);
+    expect(elapsedMs(met, T0 + s(90), cal)).toBe(s(30));
+    expect(met.pausedMs).toBe(s(60));
+  });
+
+  it('reopens from where it stopped; time spent resolved does not count', () => {
+    const met = meetClock(startClock(100, T0), T0 + s(40), cal);
+    const reopened = reopenClock(met, T0 + s(1000));
+    expect(reopened.metAt).toBeNull();
+    expect(elapsedMs(reopened, T0 + s(1010), cal)).toBe(s(50));
+  });
+
+  it('never warns or breaches without a target', () => {
+    const clock = startClock(null, T0);
+    expect(nextThreshold(clock, 75, T0 + s(1e6), cal)).toBeNull();
+    expect(isBreached(clock, T0 + s(1e6), cal)).toBe(false);
+    expect(viewClock(clock, T0, cal).dueAt).toBeNull();
+  });
+
+  it('asks its calendar for business time, so a business-hours calendar plugs in', () => {
+    // A toy calendar where only every other second counts.
+    const halfTime: BusinessCalendar = {
+      businessMsBetween: (a, b) => Math.max(0, (b - a) / 2),
+      addBusinessMs: (from, ms) => from + ms * 2,
+    };
+    const clock = startClock(100, T0);
+    expect(elapsedMs(clock, T0 + s(100), halfTime)).toBe(s(50));
+    expect(dueAt(clock, T0, halfTime)).toBe(T0 + s(200));
+    expect(nextThreshold(clock, 75, T0, halfTime)).toEqual({ percent: 75, at: T0 + s(150) });
+  });
+});
