@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+import { benchIncidents } from './incidents';
+
+/** Benchmarks print figures for people to compare; none of them asserts a timing. */
+const BENCHES: Record<string, { about: string; run(options: { n: number; c: number }): Promise<void> }> = {
+  incidents: { about: 'create incidents through the HTTP API, against empty-workflow baselines on the same server', run: benchIncidents },
+};
+
+const USAGE = `npm run bench -- <bench> [--n N] [--c C]
+
+${Object.entries(BENCHES)
+  .map(([name, { about }]) => `  ${name.padEnd(12)} ${about}`)
+  .join('\n')}
+
+  --n N   operations per measurement (default 500)
+  --c C   concurrent clients (default 16)`;
+
+function positiveInteger(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a positive integer, not ${value}`);
+  return parsed;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const bench = name && Object.hasOwn(BENCHES, name) ? BENCHES[name] : undefined;
+  if (!bench) {
+    console.error(name ? `unknown bench: ${name}\n\n${USAGE}` : USAGE);
+    return 1;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: { n: { type: 'string', default: '500' }, c: { type: 'string', default: '16' } },
+  });
+  await bench.run({ n: positiveInteger('n', values.n), c: positiveInteger('c', values.c) });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
