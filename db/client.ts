@@ -39,15 +39,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db,
       kind: 'postgres',
       async migrate() {
-        // Several API and worker processes may start at once; a session advisory lock on one
-        // reserved connection serialises their migrations.
-        const connection = await client.reserve();
+        // Several API and worker processes may start at once: a session advisory lock
+        // serialises their migrations. One dedicated connection holds the lock and runs
+        // the migrator's transaction, so both live in the same session.
+        const single = postgres(options.url!, { max: 1, onnotice: () => {} });
         try {
-          await connection`select pg_advisory_lock(${MIGRATION_LOCK})`;
-          await migratePostgres(drizzlePostgres({ client: connection, schema }), { migrationsFolder });
+          await single`select pg_advisory_lock(${MIGRATION_LOCK})`;
+          await migratePostgres(drizzlePostgres({ client: single, schema }), { migrationsFolder });
+          await single`select pg_advisory_unlock(${MIGRATION_LOCK})`;
         } finally {
-          await connection`select pg_advisory_unlock(${MIGRATION_LOCK})`;
-          connection.release();
+          await single.end({ timeout: 5 });
         }
       },
       close: () => client.end({ timeout: 5 }),

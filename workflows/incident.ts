@@ -49,6 +49,11 @@ export async function incident(input: IncidentInput): Promise<void> {
   const ticket = new Ticket('create' in input ? logIncident(input.create) : input.carried);
   const state = ticket.state;
   const status = () => state.status as IncidentStatus;
+  if ('create' in input) {
+    // Recorded before any handler is registered, so no message sees a ticket without its creation.
+    const event = ticket.record('created', input.create.createdBy, {}, { priority: state.priority, slaId: state.sla.id });
+    ticket.notify(event, ticket.callerRecipient(), 'incident_logged');
+  }
 
   setHandler(viewQuery, () => ticket.view());
   setHandler(syncUpdate, async () => {
@@ -215,11 +220,8 @@ export async function incident(input: IncidentInput): Promise<void> {
 
   const autoCloseAt = () => (status() === 'resolved' && state.resolvedAt !== null ? state.resolvedAt + autoCloseSeconds * 1000 : null);
 
-  if ('create' in input) {
-    const event = ticket.record('created', input.create.createdBy, {}, { priority: state.priority, slaId: state.sla.id });
-    ticket.notify(event, ticket.callerRecipient(), 'incident_logged');
-    await ticket.flush();
-  }
+  // Projected before anything else may run: the creation is what `sync` waits for.
+  await ticket.flush();
 
   await runUntilDone(ticket, {
     done: () => isTerminal(status()),
