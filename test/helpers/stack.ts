@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
 import { createApp } from '../../api/app';
 import type { DatabaseHandle } from '../../db/client';
 import { createUser, ensureAdminToken, newToken, type Role } from '../../db/people';
@@ -39,8 +38,12 @@ export interface Stack {
  * The whole product on real parts, per test file: a database, a worker on
  * its own task queue of the shared dev server, and the API on a real port.
  */
-export async function startStack({ autoCloseSeconds = 3600, temporalAddress = inject('temporalAddress') } = {}): Promise<Stack> {
-  const address = temporalAddress;
+export async function startStack(options: { autoCloseSeconds?: number; temporalAddress?: string; workflowBundlePath?: string } = {}): Promise<Stack> {
+  // Under vitest, the shared dev server and bundle from globalSetup; scripts pass their own.
+  const provided = options.temporalAddress ? null : (await import('vitest')).inject;
+  const address = options.temporalAddress ?? provided!('temporalAddress');
+  const bundlePath = options.workflowBundlePath ?? provided?.('workflowBundlePath');
+  const autoCloseSeconds = options.autoCloseSeconds ?? 3600;
   const taskQueue = `test-${randomUUID()}`;
   const database = await openTestDatabase();
   const nativeConnection = await NativeConnection.connect({ address });
@@ -53,7 +56,7 @@ export async function startStack({ autoCloseSeconds = 3600, temporalAddress = in
       namespace: 'default',
       taskQueue,
       db: database.db,
-      workflowBundle: { codePath: inject('workflowBundlePath') },
+      ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
     });
     running = worker.run();
   };
