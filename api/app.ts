@@ -32,7 +32,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   const api = createRouter();
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  api.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => problemResponse(413, `request bodies are limited to ${MAX_BODY_BYTES} bytes`) }));
+  // The refused body is left unread, so the connection cannot be reused: say so, or keep-alive clients send their next request into a closing socket.
+  api.use(
+    '*',
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => problemResponse(413, `request bodies are limited to ${MAX_BODY_BYTES} bytes`, {}, { Connection: 'close' }) }),
+  );
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.route('/', users).route('/', teams).route('/', slas).route('/', incidents);
   api.doc31('/openapi.json', {
