@@ -99,7 +99,7 @@ export function decodeCursor<T extends 'string' | 'number'>(cursor: string, kind
 export function cursorAfter<T extends 'string' | 'number'>(cursor: string | undefined, kind: T) {
   if (cursor === undefined) return null;
   const after = decodeCursor(cursor, kind);
-  if (after === null) throw badRequest('cursor is not valid', [{ field: 'cursor', message: 'not a cursor this API issued' }]);
+  if (after === null) throw badRequest('cursor is not valid', [{ field: 'query.cursor', message: 'not a cursor this API issued' }]);
   return after;
 }
 

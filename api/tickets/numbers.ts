@@ -36,7 +36,7 @@ export async function reserveIncidentNumber(db: Database, idempotency?: Idempote
     .from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.userId, idempotency.userId), eq(idempotencyKeys.key, idempotency.key)));
   if (existing!.requestHash !== requestHash) {
-    throw unprocessable('Idempotency-Key', 'this key was already used with a different request');
+    throw unprocessable('header.idempotency-key', 'this key was already used with a different request');
   }
   return { number: existing!.number, replay: true };
 }
