@@ -51,7 +51,7 @@ export const ticketSchema = z
     children: z.array(z.string()),
     escalationLevel: z.number().int(),
     slaId: z.string(),
-    sla: z.object({ response: clockSchema, resolution: clockSchema }),
+    sla: z.object({ calendar: z.object({ kind: z.literal('24x7') }), response: clockSchema, resolution: clockSchema }),
     resolutionCode: z.string().nullable(),
     resolutionNotes: z.string().nullable(),
     createdAt: z.string(),

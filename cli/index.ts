@@ -1,7 +1,10 @@
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadEnv, type Env } from '../config/env';
 import { createUser, issueToken, ROLES, userByEmail, type Role } from '../db/people';
+import { claimInstance, runningInstance, type RunningInstance } from './instance';
 import { startDevServer } from './temporal';
 import { adminToken, onShutdown, openConfiguredDatabase, startApi, startWorker } from './runtime';
 
@@ -15,6 +18,17 @@ const USAGE = `tempodesk <command>
   users add --email E --name N --role R [--role R…]   create a user; prints its API token
   tokens add --email E [--label L]                    issue another token for a user`;
 
+/**
+ * Temporal's worker logs (bundling, pollers) are noise at `info`; they show at LOG_LEVEL=debug.
+ */
+function quietTemporal(env: Env) {
+  Runtime.install({
+    logger: new DefaultLogger(env.LOG_LEVEL === 'debug' ? 'DEBUG' : env.LOG_LEVEL === 'error' ? 'ERROR' : 'WARN'),
+    // We stop the worker ourselves, in order with the API and the dev server (onShutdown).
+    shutdownSignals: [],
+  });
+}
+
 function requireProduction(env: Env, what: string): string {
   if (!env.TEMPORAL_ADDRESS || !env.DATABASE_URL) {
     throw new Error(`${what} runs against shared services: set TEMPORAL_ADDRESS and DATABASE_URL (or use \`npm start\` for everything on one machine)`);
@@ -24,6 +38,9 @@ function requireProduction(env: Env, what: string): string {
 
 async function start(env: Env) {
   const dataDir = path.resolve(env.TEMPODESK_DATA_DIR);
+  const base = `http://${env.HOST}:${env.PORT}`;
+  mkdirSync(dataDir, { recursive: true });
+  const release = claimInstance(dataDir, base);
   const temporal = env.TEMPORAL_ADDRESS
     ? null
     : await startDevServer({ port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT, dbFile: path.join(dataDir, 'temporal.db'), namespace: env.TEMPORAL_NAMESPACE });
@@ -33,7 +50,6 @@ async function start(env: Env) {
   const worker = await startWorker(env, address, database);
   const api = await startApi(env, address, database);
 
-  const base = `http://${env.HOST}:${env.PORT}`;
   console.log(`Tempodesk is running.
   API          ${base}/api/v1
   API docs     ${base}/docs
@@ -51,11 +67,30 @@ Ctrl-C stops everything; tickets and their timers carry on at the next start.`);
     await worker.running;
     await database.close();
     await temporal?.stop();
+    release();
   });
+}
+
+/**
+ * `users add` while `npm start` holds the embedded database: ask the running
+ * API (as the admin whose token start keeps in the data directory) instead of
+ * opening the database a second time.
+ */
+async function addUserThroughApi(instance: RunningInstance, env: Env, user: { email: string; name: string; roles: Role[] }) {
+  const token = env.TEMPODESK_ADMIN_TOKEN ?? readFileSync(path.join(env.TEMPODESK_DATA_DIR, 'admin-token'), 'utf8').trim();
+  const response = await fetch(`${instance.apiUrl}/api/v1/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(user),
+  });
+  const body = (await response.json()) as { token?: string; detail?: string };
+  if (!response.ok) throw new Error(`the running Tempodesk refused: ${body.detail ?? response.status}`);
+  return body.token!;
 }
 
 async function main(argv: string[]) {
   const env = loadEnv();
+  quietTemporal(env);
   const [command, sub, ...rest] = argv;
   switch (command) {
     case 'start':
@@ -84,6 +119,8 @@ async function main(argv: string[]) {
       return;
     }
     case 'migrate': {
+      const running = env.DATABASE_URL ? null : runningInstance(path.resolve(env.TEMPODESK_DATA_DIR));
+      if (running) throw new Error(`Tempodesk is running on this data directory (pid ${running.pid}); it migrated at start`);
       const database = await openConfiguredDatabase(env);
       await database.close();
       console.log('database migrated');
@@ -96,12 +133,18 @@ async function main(argv: string[]) {
         options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', multiple: true }, label: { type: 'string' } },
       });
       if (sub !== 'add' || !values.email) throw new Error(USAGE);
+      const roles = (values.role ?? ['end_user']) as Role[];
+      const unknown = roles.filter((r) => !ROLES.includes(r));
+      if (unknown.length) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
+      const instance = env.DATABASE_URL ? null : runningInstance(path.resolve(env.TEMPODESK_DATA_DIR));
+      if (instance) {
+        if (command !== 'users') throw new Error(`Tempodesk is running on this data directory (pid ${instance.pid}); stop it to issue tokens from the command line`);
+        console.log(await addUserThroughApi(instance, env, { email: values.email, name: values.name ?? values.email, roles }));
+        return;
+      }
       const database = await openConfiguredDatabase(env);
       try {
         if (command === 'users') {
-          const roles = (values.role ?? ['end_user']) as Role[];
-          const unknown = roles.filter((r) => !ROLES.includes(r));
-          if (unknown.length) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
           const { token } = await createUser(database.db, { email: values.email, name: values.name ?? values.email, roles });
           console.log(token);
         } else {

@@ -6,7 +6,7 @@
 export interface BusinessCalendar {
   /** Business milliseconds in [fromMs, toMs); 0 when toMs <= fromMs. */
   businessMsBetween(fromMs: number, toMs: number): number;
-  /** The instant at which `businessMs` business milliseconds after fromMs have passed. */
+  /** The instant at which `businessMs` business milliseconds after fromMs have passed (before it, when negative: overdue deadlines stay where they were). */
   addBusinessMs(fromMs: number, businessMs: number): number;
 }
 
@@ -15,7 +15,7 @@ export type CalendarSpec = { kind: '24x7' };
 
 export const twentyFourSeven: BusinessCalendar = {
   businessMsBetween: (fromMs, toMs) => Math.max(0, toMs - fromMs),
-  addBusinessMs: (fromMs, businessMs) => fromMs + Math.max(0, businessMs),
+  addBusinessMs: (fromMs, businessMs) => fromMs + businessMs,
 };
 
 export function calendarFor(spec: CalendarSpec): BusinessCalendar {

@@ -147,3 +147,14 @@ export function viewClock(clock: SlaClock, now: number, calendar: BusinessCalend
     pausedSeconds: Math.floor((clock.pausedMs + (clock.pausedSince === null ? 0 : now - clock.pausedSince)) / 1000),
   };
 }
+
+/**
+ * A clock as projected at `projectedAt`, carried forward to `now`: the read
+ * model is written on transitions only, while a running clock keeps counting.
+ */
+export function advanceClockView(view: ClockView, projectedAt: number, now: number, calendar: BusinessCalendar): ClockView {
+  if (view.metAt !== null || now <= projectedAt) return view;
+  if (view.paused) return { ...view, pausedSeconds: view.pausedSeconds + Math.floor((now - projectedAt) / 1000) };
+  const elapsedSeconds = view.elapsedSeconds + Math.floor(calendar.businessMsBetween(projectedAt, now) / 1000);
+  return { ...view, elapsedSeconds, breached: view.breached || (view.targetSeconds !== null && elapsedSeconds > view.targetSeconds) };
+}

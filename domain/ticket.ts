@@ -1,3 +1,4 @@
+import type { CalendarSpec } from './calendar';
 import type { ClockView } from './slaClock';
 import type { Level, Priority } from './priority';
 import type { TicketType } from './numbering';
@@ -20,7 +21,7 @@ export interface TicketView {
   children: string[];
   escalationLevel: number;
   slaId: string;
-  sla: { response: ClockView; resolution: ClockView };
+  sla: { calendar: CalendarSpec; response: ClockView; resolution: ClockView };
   resolutionCode: string | null;
   resolutionNotes: string | null;
   createdAt: string;

@@ -1,15 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-
-try {
-  // The divergent replay makes the core log every violation; the assertions say what matters.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-} catch {
-  // Installed by an earlier test file in this process.
-}
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'histories');
 

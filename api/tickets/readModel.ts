@@ -2,6 +2,8 @@ import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { ticketEvents, tickets } from '../../db/schema';
 import type { TicketType } from '../../domain/numbering';
+import { calendarFor } from '../../domain/calendar';
+import { advanceClockView } from '../../domain/slaClock';
 import type { TicketView } from '../../domain/ticket';
 
 export interface TicketFilters {
@@ -14,6 +16,27 @@ export interface TicketFilters {
   /** Only tickets whose seq is below this (keyset pagination, newest first). */
   before?: number;
   limit: number;
+}
+
+const FINAL = new Set(['closed', 'cancelled']);
+
+/**
+ * A ticket as of now. Rows change on transitions only; open tickets' running
+ * clocks are carried forward to the moment of reading (workflow queries cannot
+ * do this: workflow time stands still between activations).
+ */
+export function asOfNow(view: TicketView, now = Date.now()): TicketView {
+  if (FINAL.has(view.status)) return view;
+  const calendar = calendarFor(view.sla.calendar);
+  const projectedAt = new Date(view.updatedAt).getTime();
+  return {
+    ...view,
+    sla: {
+      ...view.sla,
+      response: advanceClockView(view.sla.response, projectedAt, now, calendar),
+      resolution: advanceClockView(view.sla.resolution, projectedAt, now, calendar),
+    },
+  };
 }
 
 export async function findTicket(db: Database, number: string): Promise<TicketView | null> {

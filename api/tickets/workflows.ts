@@ -39,3 +39,4 @@ export async function sendCommand(temporal: Client, number: string, name: string
     throw error;
   }
 }
+

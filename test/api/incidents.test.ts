@@ -186,4 +186,16 @@ describe('an incident through the API, as its users work it', () => {
     // Newest first.
     expect(seen.indexOf(numbers[4]!)).toBeLessThan(seen.indexOf(numbers[0]!));
   });
+
+  it('shows running SLA clocks as of the moment of reading', async () => {
+    const { body } = await log(agent.token, { title: 'Backups failing' });
+    await new Promise((r) => setTimeout(r, 2100));
+    const read = await stack.api('GET', `/api/v1/incidents/${body.number}`, { token: agent.token });
+    expect(read.body.sla.response.elapsedSeconds).toBeGreaterThanOrEqual(2);
+    expect(read.body.version).toBe(body.version);
+    const [row] = (await stack.db.select().from(tickets)).filter((t) => t.number === body.number);
+    expect(row!.view.sla.response.elapsedSeconds).toBe(0);
+    const listed = await stack.api('GET', '/api/v1/incidents?q=backups', { token: agent.token });
+    expect(listed.body.items[0].sla.response.elapsedSeconds).toBeGreaterThanOrEqual(2);
+  });
 });

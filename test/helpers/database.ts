@@ -7,15 +7,16 @@ import { seed } from '../../db/seed';
  * A fresh, migrated, seeded database per test file: a throwaway database on
  * the real PostgreSQL at DATABASE_URL when set (CI), else in-memory PGlite.
  */
-export async function openTestDatabase(): Promise<DatabaseHandle> {
+export async function openTestDatabase(): Promise<DatabaseHandle & { url?: string }> {
   const url = process.env.DATABASE_URL;
   let handle: DatabaseHandle;
   let drop = async () => {};
+  let testUrl: URL | undefined;
   if (url) {
     const name = `tempodesk_test_${randomBytes(6).toString('hex')}`;
     const admin = postgres(url, { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database ${name}`);
-    const testUrl = new URL(url);
+    testUrl = new URL(url);
     testUrl.pathname = `/${name}`;
     handle = await openDatabase({ url: testUrl.toString() });
     drop = async () => {
@@ -29,6 +30,7 @@ export async function openTestDatabase(): Promise<DatabaseHandle> {
   await seed(handle.db);
   return {
     ...handle,
+    url: testUrl?.toString(),
     async close() {
       await handle.close();
       await drop();

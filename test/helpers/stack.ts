@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import type { DatabaseHandle } from '../../db/client';
 import { createUser, ensureAdminToken, newToken, type Role } from '../../db/people';
 import { createWorker } from '../../worker';
 import { openTestDatabase } from './database';
-
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // Already installed in this process by an earlier test file.
-}
 
 export interface ApiResponse<T = any> {
   status: number;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { twentyFourSeven, type BusinessCalendar } from '../../domain/calendar';
 import {
+  advanceClockView,
   dueAt,
   dueThresholds,
   elapsedMs,
@@ -82,8 +83,9 @@ describe('SLA clock', () => {
     let clock = markFired(startClock(3600, T0), 75);
     clock = retargetClock(clock, 600);
     expect(dueThresholds(clock, 75, T0 + s(700), cal)).toEqual([100]);
-    // Overdue thresholds are due now: the workflow acts on its next wake-up without sleeping.
-    expect(nextThreshold(clock, 75, T0 + s(700), cal)).toEqual({ percent: 100, at: T0 + s(700) });
+    // Overdue thresholds keep their instant; the workflow acts on them without sleeping.
+    expect(nextThreshold(clock, 75, T0 + s(700), cal)).toEqual({ percent: 100, at: T0 + s(600) });
+    expect(dueAt(clock, T0 + s(700), cal)).toBe(T0 + s(600));
   });
 
   it('meets: stops for good, keeps the elapsed time, is met on time or late', () => {
@@ -126,5 +128,14 @@ describe('SLA clock', () => {
     expect(elapsedMs(clock, T0 + s(100), halfTime)).toBe(s(50));
     expect(dueAt(clock, T0, halfTime)).toBe(T0 + s(200));
     expect(nextThreshold(clock, 75, T0, halfTime)).toEqual({ percent: 75, at: T0 + s(150) });
+  });
+
+  it('carries a projected view forward: running clocks count and may breach, paused ones count pause, met ones stand still', () => {
+    const running = viewClock(startClock(100, T0), T0 + s(90), cal);
+    expect(advanceClockView(running, T0 + s(90), T0 + s(120), cal)).toMatchObject({ elapsedSeconds: 120, breached: true });
+    const paused = viewClock(pauseClock(startClock(100, T0), T0 + s(10), cal), T0 + s(20), cal);
+    expect(advanceClockView(paused, T0 + s(20), T0 + s(50), cal)).toMatchObject({ elapsedSeconds: 10, pausedSeconds: 40, breached: false });
+    const met = viewClock(meetClock(startClock(100, T0), T0 + s(30), cal), T0 + s(30), cal);
+    expect(advanceClockView(met, T0 + s(30), T0 + s(500), cal)).toEqual(met);
   });
 });

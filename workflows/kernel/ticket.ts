@@ -180,6 +180,7 @@ export class Ticket {
       escalationLevel: s.escalationLevel,
       slaId: s.sla.id,
       sla: {
+        calendar: s.sla.calendar,
         response: viewClock(s.clocks.response, now, this.calendar),
         resolution: viewClock(s.clocks.resolution, now, this.calendar),
       },

@@ -11,7 +11,7 @@ import { isStaff } from '../../middleware/auth';
 import { conflict, forbidden, notFound, unprocessable } from '../../problem';
 import { asTicketJson, cursorAfter, page } from '../../schemas';
 import { reserveIncidentNumber } from '../../tickets/numbers';
-import { findTicket, listTickets, ticketHistory } from '../../tickets/readModel';
+import { asOfNow, findTicket, listTickets, ticketHistory } from '../../tickets/readModel';
 import { sendCommand, startIncident, TicketWorkflowClosed } from '../../tickets/workflows';
 import { authorizeCommand } from './commandPolicy';
 import type * as routes from './incidents.routes';
@@ -76,12 +76,12 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
     limit,
   });
   const { items, nextCursor } = page(rows, limit, (r) => r.seq);
-  return c.json({ items: items.map((r) => asTicketJson(r.view)), nextCursor }, 200);
+  return c.json({ items: items.map((r) => asTicketJson(asOfNow(r.view))), nextCursor }, 200);
 };
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
   const ticket = await visibleIncident(c.get('deps').db, c.get('user'), c.req.valid('param').number);
-  return c.json(asTicketJson(ticket), 200);
+  return c.json(asTicketJson(asOfNow(ticket)), 200);
 };
 
 export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) => {

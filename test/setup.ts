@@ -1,0 +1,9 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+
+// One Temporal runtime per test process, quiet: the assertions say what matters,
+// and the replay test's deliberate nondeterminism would otherwise flood the output.
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+} catch {
+  // Vitest reuses a process across files; the runtime is already installed.
+}
