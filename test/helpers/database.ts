@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { openDatabase, type DatabaseHandle } from '../../db/client';
 import { seed } from '../../db/seed';
@@ -28,6 +29,9 @@ export async function openTestDatabase(): Promise<DatabaseHandle & { url?: strin
   }
   await handle.migrate();
   await seed(handle.db);
+  // Ticket numbers are workflow IDs, and every test file shares one Temporal namespace, as two
+  // deployments must never do: each file numbers from its own random start so IDs never collide.
+  await handle.db.execute(sql.raw(`alter sequence incident_number_seq restart with ${randomInt(1_000_000, 900_000_000)}`));
   return {
     ...handle,
     url: testUrl?.toString(),
