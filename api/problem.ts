@@ -41,8 +41,7 @@ export const notFound = (detail: string) => new ProblemError(404, detail);
 export const conflict = (detail: string, extensions: Record<string, unknown> = {}) => new ProblemError(409, detail, extensions);
 export const unprocessable = (field: string, message: string) =>
   new ProblemError(422, `${field}: ${message}`, { errors: [{ field, message }] });
-export const unavailable = (what: string) =>
-  new ProblemError(503, `${what} is unreachable; try again shortly`, {}, { 'Retry-After': '5' });
+export const unavailable = (detail: string) => new ProblemError(503, detail, {}, { 'Retry-After': '5' });
 
 export function problemBody(status: number, detail?: string, extensions: Record<string, unknown> = {}): Problem {
   return {

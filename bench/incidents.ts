@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
@@ -8,6 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
+import { freePort } from '../cli/net';
 import { startDevServer } from '../cli/temporal';
 import { openDatabase, type Database } from '../db/client';
 import { ensureAdminToken, newToken } from '../db/people';
@@ -28,17 +28,6 @@ const AUTO_CLOSE_SECONDS = 259_200;
 /** The API answers after projection, so a missing row means a bug; give up rather than hang. */
 const VISIBLE_TIMEOUT_MS = 30_000;
 const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -22,8 +22,11 @@ const USAGE = `tempodesk <command>
  * Temporal's worker logs (bundling, pollers) are noise at `info`; they show at LOG_LEVEL=debug.
  */
 function quietTemporal(env: Env) {
+  const level = env.LOG_LEVEL === 'debug' ? 'DEBUG' : env.LOG_LEVEL === 'error' ? 'ERROR' : 'WARN';
   Runtime.install({
-    logger: new DefaultLogger(env.LOG_LEVEL === 'debug' ? 'DEBUG' : env.LOG_LEVEL === 'error' ? 'ERROR' : 'WARN'),
+    logger: new DefaultLogger(level),
+    // The native core logs through the same logger, at the same level.
+    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
     // We stop the worker ourselves, in order with the API and the dev server (onShutdown).
     shutdownSignals: [],
   });

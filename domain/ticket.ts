@@ -3,8 +3,8 @@ import type { ClockView } from './slaClock';
 import type { Level, Priority } from './priority';
 import type { TicketType } from './numbering';
 
-/** A ticket as the API returns it and the read model stores it. */
-export interface TicketView {
+/** What a ticket is, wherever it is held: the workflow's state and the read model share these fields. */
+export interface TicketFacts {
   number: string;
   type: TicketType;
   title: string;
@@ -20,16 +20,20 @@ export interface TicketView {
   parent: string | null;
   children: string[];
   escalationLevel: number;
-  slaId: string;
-  sla: { calendar: CalendarSpec; response: ClockView; resolution: ClockView };
   resolutionCode: string | null;
   resolutionNotes: string | null;
+  /** Bumped on every change; guards the read model against late writes. */
+  version: number;
+}
+
+/** A ticket as the API returns it and the read model stores it. */
+export interface TicketView extends TicketFacts {
+  slaId: string;
+  sla: { calendar: CalendarSpec; response: ClockView; resolution: ClockView };
   createdAt: string;
   updatedAt: string;
   resolvedAt: string | null;
   closedAt: string | null;
-  /** Bumped on every change; guards the read model against late writes. */
-  version: number;
 }
 
 export interface FieldChange {

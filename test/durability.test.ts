@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDevServer, type DevServer } from '../cli/temporal';
 import { eventually, sleep } from './helpers/eventually';
 import { events, quickSla, startIncident, view } from './helpers/incidents';
-import { freePort } from './helpers/net';
+import { freePort } from '../cli/net';
 import { startStack, type Stack } from './helpers/stack';
 
 /**

@@ -5,7 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../cli/temporal';
 import { workflowsPath } from '../worker';
-import { freePort } from './helpers/net';
+import { freePort } from '../cli/net';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,7 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../context';
-import { ProblemError, problemResponse } from '../problem';
+import { ProblemError, problemResponse, unavailable } from '../problem';
 import { isTemporalUnavailable } from '../temporalErrors';
 
 const DB_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', '57P01', '57P03']);
@@ -14,12 +14,17 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+const unavailableResponse = (detail: string) => {
+  const problem = unavailable(detail);
+  return problemResponse(problem.status, problem.message, problem.extensions, problem.headers);
+};
+
 /** Every failure leaves as problem+json; nothing internal (stack, SQL) reaches the client. */
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof ProblemError) return problemResponse(error.status, error.message, error.extensions, error.headers);
   if (error instanceof HTTPException) return problemResponse(error.status, error.message || undefined);
-  if (isTemporalUnavailable(error)) return problemResponse(503, 'the workflow engine is unreachable; try again shortly', {}, { 'Retry-After': '5' });
-  if (isDatabaseUnavailable(error)) return problemResponse(503, 'the database is unreachable; try again shortly', {}, { 'Retry-After': '5' });
+  if (isTemporalUnavailable(error)) return unavailableResponse('the workflow engine is unreachable; try again shortly');
+  if (isDatabaseUnavailable(error)) return unavailableResponse('the database is unreachable; try again shortly');
   console.error(`${c.req.method} ${c.req.path} failed:`, error);
   return problemResponse(500, 'an unexpected error occurred');
 };

@@ -1,40 +1,20 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { TicketActivities } from '../../activities/types';
 import { calendarFor, type BusinessCalendar } from '../../domain/calendar';
-import type { TicketType } from '../../domain/numbering';
-import type { Level, Priority } from '../../domain/priority';
 import type { SlaPolicy } from '../../domain/sla';
 import { viewClock, type SlaClock } from '../../domain/slaClock';
-import type { FieldChange, NotificationRequest, Recipient, TicketEvent, TicketView } from '../../domain/ticket';
+import type { FieldChange, NotificationRequest, Recipient, TicketEvent, TicketFacts, TicketView } from '../../domain/ticket';
 
 export type ClockName = 'response' | 'resolution';
 
 /** Everything a ticket workflow knows; plain data, carried across continue-as-new. */
-export interface TicketState {
-  number: string;
-  type: TicketType;
-  title: string;
-  description: string;
-  category: string | null;
-  status: string;
-  impact: Level;
-  urgency: Level;
-  priority: Priority;
-  caller: string | null;
-  assignmentGroup: string | null;
-  assignee: string | null;
-  parent: string | null;
-  children: string[];
-  escalationLevel: number;
-  resolutionCode: string | null;
-  resolutionNotes: string | null;
+export interface TicketState extends TicketFacts {
   sla: SlaPolicy;
   clocks: Record<ClockName, SlaClock>;
   createdAt: number;
   updatedAt: number;
   resolvedAt: number | null;
   closedAt: number | null;
-  version: number;
   eventSeq: number;
 }
 
