@@ -93,8 +93,9 @@ async function addUserThroughApi(instance: RunningInstance, env: Env, user: { em
 
 async function main(argv: string[]) {
   const env = loadEnv();
-  quietTemporal(env);
   const [command, sub, ...rest] = argv;
+  // Only the long-running commands start Temporal's native runtime: once up, it keeps a short-lived command alive.
+  if (command === 'start' || command === 'api' || command === 'worker') quietTemporal(env);
   switch (command) {
     case 'start':
       return start(env);

@@ -38,5 +38,8 @@ export function claimInstance(dataDir: string, apiUrl: string): () => void {
   if (other) throw new Error(`Tempodesk already runs on ${dataDir} (pid ${other.pid}, ${other.apiUrl})`);
   const file = fileIn(dataDir);
   writeFileSync(file, JSON.stringify({ pid: process.pid, apiUrl } satisfies RunningInstance));
-  return () => rmSync(file, { force: true });
+  const release = () => rmSync(file, { force: true });
+  // However this process ends, a failed start included, the claim ends with it.
+  process.once('exit', release);
+  return release;
 }

@@ -45,8 +45,11 @@ export async function startApi(env: Env, address: string, handle: DatabaseHandle
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const app = createApp({ db: handle.db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, autoCloseSeconds: env.TEMPODESK_AUTO_CLOSE_SECONDS });
-  const server = await new Promise<ServerType>((resolve) => {
+  const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
+    s.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${env.PORT} on ${env.HOST} is in use: stop what holds it or set PORT`) : error),
+    );
   });
   return {
     server,

@@ -3,6 +3,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
+import { portInUse } from './net';
 
 /**
  * The one way Tempodesk gets a Temporal server: the Temporal CLI's dev server,
@@ -61,6 +62,12 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  // Otherwise our server fails to bind and we would talk to whichever Temporal holds the port.
+  for (const port of [options.port, options.uiPort].filter((p): p is number => p !== undefined)) {
+    if (await portInUse(port)) {
+      throw new Error(`port ${port} is in use: another Temporal server? Point TEMPORAL_ADDRESS at it, or choose free TEMPORAL_PORT/TEMPORAL_UI_PORT`);
+    }
+  }
   const cli = ensureTemporalCli();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error'];
   args.push('--namespace', options.namespace ?? 'default');
