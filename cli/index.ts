@@ -75,20 +75,26 @@ Ctrl-C stops everything; tickets and their timers carry on at the next start.`);
 }
 
 /**
- * `users add` while `npm start` holds the embedded database: ask the running
- * API (as the admin whose token start keeps in the data directory) instead of
- * opening the database a second time.
+ * While `npm start` holds the embedded database, people are managed through
+ * its API (as the admin whose token start keeps in the data directory)
+ * instead of opening the database a second time.
  */
-async function addUserThroughApi(instance: RunningInstance, env: Env, user: { email: string; name: string; roles: Role[] }) {
+async function callRunningApi<T>(instance: RunningInstance, env: Env, method: string, path_: string, body?: unknown): Promise<T> {
   const token = env.TEMPODESK_ADMIN_TOKEN ?? readFileSync(path.join(env.TEMPODESK_DATA_DIR, 'admin-token'), 'utf8').trim();
-  const response = await fetch(`${instance.apiUrl}/api/v1/users`, {
-    method: 'POST',
+  const response = await fetch(`${instance.apiUrl}/api/v1${path_}`, {
+    method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(user),
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const body = (await response.json()) as { token?: string; detail?: string };
-  if (!response.ok) throw new Error(`the running Tempodesk refused: ${body.detail ?? response.status}`);
-  return body.token!;
+  const answer = (await response.json()) as T & { detail?: string };
+  if (!response.ok) throw new Error(`the running Tempodesk refused: ${answer.detail ?? response.status}`);
+  return answer;
+}
+
+async function issueTokenThroughApi(instance: RunningInstance, env: Env, email: string, label: string): Promise<string> {
+  const { items } = await callRunningApi<{ items: { id: string }[] }>(instance, env, 'GET', `/users?email=${encodeURIComponent(email)}`);
+  if (!items[0]) throw new Error(`no user with email ${email}`);
+  return (await callRunningApi<{ token: string }>(instance, env, 'POST', `/users/${items[0].id}/tokens`, { label })).token;
 }
 
 async function main(argv: string[]) {
@@ -142,8 +148,12 @@ async function main(argv: string[]) {
       if (unknown.length) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
       const instance = env.DATABASE_URL ? null : runningInstance(path.resolve(env.TEMPODESK_DATA_DIR));
       if (instance) {
-        if (command !== 'users') throw new Error(`Tempodesk is running on this data directory (pid ${instance.pid}); stop it to issue tokens from the command line`);
-        console.log(await addUserThroughApi(instance, env, { email: values.email, name: values.name ?? values.email, roles }));
+        const user = { email: values.email, name: values.name ?? values.email, roles };
+        console.log(
+          command === 'users'
+            ? (await callRunningApi<{ token: string }>(instance, env, 'POST', '/users', user)).token
+            : await issueTokenThroughApi(instance, env, values.email, values.label ?? 'cli'),
+        );
         return;
       }
       const database = await openConfiguredDatabase(env);

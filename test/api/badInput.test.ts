@@ -195,6 +195,12 @@ describe('users', () => {
     { name: 'cursor over 200 characters', method: 'GET', path: `/users?cursor=${x(201)}`, status: 400, errors: ['query.cursor'] },
     { name: 'unknown role filter', method: 'GET', path: '/users?role=wizard', status: 400, errors: ['query.role'] },
     { name: 'unknown query parameter', method: 'GET', path: '/users?sort=email', status: 400, errors: [unknownField('query.sort')] },
+    { name: 'email filter not an email', method: 'GET', path: '/users?email=bob', status: 400, errors: ['query.email'] },
+    { name: 'token for a user id that is not a uuid', path: '/users/42/tokens', body: {}, status: 400, errors: ['param.id'] },
+    { name: 'token for an unknown user', path: '/users/00000000-0000-4000-8000-000000000000/tokens', body: {}, status: 404 },
+    { name: 'token label over 120 characters', path: '/users/00000000-0000-4000-8000-000000000000/tokens', body: { label: x(121) }, status: 400, errors: ['label'] },
+    { name: 'token with an unknown field', path: '/users/00000000-0000-4000-8000-000000000000/tokens', body: { scope: 'all' }, status: 400, errors: [unknownField('scope')] },
+    { name: 'token with malformed JSON', path: '/users/00000000-0000-4000-8000-000000000000/tokens', body: '{"label":', status: 400 },
   ]);
 
   it.each(cases)('$method $path: $name → $status', async (c) => {

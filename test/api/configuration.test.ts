@@ -35,6 +35,20 @@ describe('people', () => {
     expect((await stack.api('GET', '/api/v1/users', { token: agent.token })).status).toBe(403);
   });
 
+  it('issues further tokens to a user: by themselves or by an admin, and finds users by email', async () => {
+    const own = await stack.user(['agent'], 'rotating@example.com');
+    const other = await stack.user(['agent']);
+    const [{ id }] = (await stack.api('GET', '/api/v1/users?email=Rotating@Example.com')).body.items;
+    const mine = await stack.api('POST', `/api/v1/users/${id}/tokens`, { token: own.token, body: { label: 'laptop' } });
+    expect(mine.status).toBe(201);
+    expect((await stack.api('GET', '/api/v1/users/me', { token: mine.body.token })).body.email).toBe('rotating@example.com');
+    // The first token still works: tokens are added, not rotated away.
+    expect((await stack.api('GET', '/api/v1/users/me', { token: own.token })).status).toBe(200);
+    expect((await stack.api('POST', `/api/v1/users/${id}/tokens`, { token: other.token, body: {} })).status).toBe(403);
+    expect((await stack.api('POST', `/api/v1/users/${id}/tokens`, { body: {} })).status).toBe(201);
+    expect((await stack.api('POST', '/api/v1/users/00000000-0000-4000-8000-000000000000/tokens', { body: {} })).status).toBe(404);
+  });
+
   it('creates teams with members and an escalation team, and refuses unknown references', async () => {
     const member = await stack.user(['agent'], 'tm@example.com');
     expect((await stack.api('POST', '/api/v1/teams', { body: { name: 'db-l2', description: 'Databases, second line' } })).status).toBe(201);

@@ -1,10 +1,10 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { and, arrayContains, asc, gt, type SQL } from 'drizzle-orm';
-import { createUser, DuplicateUserError, type User } from '../../../db/people';
+import { and, arrayContains, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { createUser, DuplicateUserError, issueToken as issue, usersByIds, type User } from '../../../db/people';
 import { users } from '../../../db/schema';
 import type { AppEnv } from '../../context';
 import { requireRole } from '../../middleware/auth';
-import { conflict } from '../../problem';
+import { conflict, notFound } from '../../problem';
 import { cursorAfter, page } from '../../schemas';
 import type * as routes from './users.routes';
 
@@ -23,9 +23,10 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   requireRole(c.get('user'), 'admin');
-  const { limit, cursor, role } = c.req.valid('query');
+  const { limit, cursor, role, email } = c.req.valid('query');
   const filters: SQL[] = [];
   if (role) filters.push(arrayContains(users.roles, [role]));
+  if (email) filters.push(eq(users.email, email));
   const after = cursorAfter(cursor, 'string');
   if (after !== null) filters.push(gt(users.email, after));
   const rows = (await c.get('deps').db.select().from(users).where(and(...filters)).orderBy(asc(users.email)).limit(limit + 1)) as User[];
@@ -34,3 +35,12 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 };
 
 export const me: RouteHandler<typeof routes.me, AppEnv> = (c) => c.json(publicUser(c.get('user')), 200);
+
+export const issueToken: RouteHandler<typeof routes.issueToken, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  if (c.get('user').id !== id) requireRole(c.get('user'), 'admin');
+  const { db } = c.get('deps');
+  const [user] = await usersByIds(db, [id]);
+  if (!user) throw notFound(`no user ${id}`);
+  return c.json({ token: await issue(db, user.id, c.req.valid('json').label) }, 201);
+};

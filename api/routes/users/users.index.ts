@@ -2,4 +2,8 @@ import { createRouter } from '../../openapi';
 import * as handlers from './users.handlers';
 import * as routes from './users.routes';
 
-export default createRouter().openapi(routes.me, handlers.me).openapi(routes.create, handlers.create).openapi(routes.list, handlers.list);
+export default createRouter()
+  .openapi(routes.me, handlers.me)
+  .openapi(routes.create, handlers.create)
+  .openapi(routes.list, handlers.list)
+  .openapi(routes.issueToken, handlers.issueToken);

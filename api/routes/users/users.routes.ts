@@ -34,7 +34,7 @@ export const list = createRoute({
   tags,
   security,
   summary: 'List users',
-  request: { query: z.strictObject({ ...paginationQuery, role: z.enum(ROLES).optional() }) },
+  request: { query: z.strictObject({ ...paginationQuery, role: z.enum(ROLES).optional(), email: emailSchema.optional() }) },
   responses: { 200: { description: 'Users', content: { 'application/json': { schema: listOf(userSchema, 'UserList') } } }, ...problemResponses(400, 401, 403) },
 });
 
@@ -45,4 +45,20 @@ export const me = createRoute({
   security,
   summary: 'The user the bearer token belongs to',
   responses: { 200: { description: 'You', content: { 'application/json': { schema: userSchema } } }, ...problemResponses(401) },
+});
+
+export const issueToken = createRoute({
+  method: 'post',
+  path: '/users/{id}/tokens',
+  tags,
+  security,
+  summary: 'Issue another API token for a user (admins, or the user for themselves); shown this once',
+  request: {
+    params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+    body: { required: true, content: { 'application/json': { schema: z.strictObject({ label: z.string().trim().max(LIMITS.name).default('') }).openapi('NewToken') } } },
+  },
+  responses: {
+    201: { description: 'Issued', content: { 'application/json': { schema: z.object({ token: z.string() }).openapi('IssuedToken') } } },
+    ...problemResponses(400, 401, 403, 404),
+  },
 });
