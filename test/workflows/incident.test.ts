@@ -152,6 +152,16 @@ describe.concurrent('incident workflow on a real Temporal server', () => {
     expect((await view(stack, other.number)).status).toBe('cancelled');
   });
 
+  it('refuses a parent whose workflow does not run, leaving the ticket as it was', async () => {
+    const { number } = await startIncident(stack);
+    const error = await update(stack, number, 'link-parent', { parent: 'INC000000001' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((error as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'Unprocessable', message: 'INC000000001 is not an open ticket' });
+    expect((await view(stack, number)).parent).toBeNull();
+    // The workflow carries on.
+    expect((await update(stack, number, 'acknowledge')).status).toBe('in_progress');
+  });
+
   it('continues as new when Temporal suggests it, losing no state and no event', async () => {
     const { number, handle } = await startIncident(stack, { sla: quickSla(3600, 7200) });
     await update(stack, number, 'assign', { assignmentGroup: 'network-l1' });

@@ -1,9 +1,16 @@
-import { getExternalWorkflowHandle } from '@temporalio/workflow';
-import { childLinkedSignal, parentResolvedSignal } from './messages';
+import { ApplicationFailure, getExternalWorkflowHandle } from '@temporalio/workflow';
+import { childLinkedSignal, parentResolvedSignal, UNPROCESSABLE } from './messages';
 
-/** Tells the parent ticket it has a new child; fails if the parent's workflow has ended. */
+/**
+ * Tells the parent ticket it has a new child. A parent whose workflow has
+ * ended (or never was) refuses the command; it must not fail the workflow task.
+ */
 export async function announceToParent(parent: string, child: string): Promise<void> {
-  await getExternalWorkflowHandle(parent).signal(childLinkedSignal, { child });
+  try {
+    await getExternalWorkflowHandle(parent).signal(childLinkedSignal, { child });
+  } catch {
+    throw ApplicationFailure.create({ type: UNPROCESSABLE, message: `${parent} is not an open ticket`, nonRetryable: true });
+  }
 }
 
 /** Passes the parent's resolution to each child; children whose workflows have ended are skipped. */
