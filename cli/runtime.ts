@@ -60,12 +60,20 @@ export async function startApi(env: Env, address: string, handle: DatabaseHandle
   };
 }
 
-/** Runs `stop` once on Ctrl-C or SIGTERM; a second signal forces the exit. */
+/**
+ * Runs `stop` once on Ctrl-C or SIGTERM; a second signal, a moment later,
+ * forces the exit. Ctrl-C reaches every process of the terminal's group and
+ * npm and tsx relay it too, so copies arriving together count as one.
+ */
 export function onShutdown(stop: () => Promise<void>): void {
-  let stopping = false;
+  const RELAYED_WITHIN_MS = 1000;
+  let firstAt: number | null = null;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
-    stopping = true;
+    if (firstAt !== null) {
+      if (Date.now() - firstAt > RELAYED_WITHIN_MS) process.exit(130);
+      return;
+    }
+    firstAt = Date.now();
     console.error(`\n${signal}: stopping…`);
     stop().then(
       () => process.exit(0),
