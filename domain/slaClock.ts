@@ -73,10 +73,12 @@ export function reopenClock(clock: SlaClock, now: number): SlaClock {
 
 /**
  * A new target (priority or SLA changed) keeps every elapsed millisecond and
- * only moves the finish line. Thresholds already acted upon stay acted upon;
+ * only moves the finish line of a clock still running or paused. Thresholds already acted upon stay acted upon;
  * ones that the new target puts in the past fire at the next wake-up.
  */
 export function retargetClock(clock: SlaClock, targetSeconds: number | null): SlaClock {
+  // A met clock's result is final: a later priority change does not rewrite it.
+  if (clock.metAt !== null) return clock;
   return { ...clock, targetMs: targetSeconds === null ? null : targetSeconds * 1000 };
 }
 

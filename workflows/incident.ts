@@ -98,11 +98,13 @@ export async function incident(input: IncidentInput): Promise<void> {
   const commands = {
     assign: command('assign', {
       run({ assignmentGroup, assignee }, actor) {
+        // A new group without a named person is a handover: nobody works the ticket until someone acknowledges.
+        const handedOver = assignmentGroup !== undefined && assignee === undefined && assignmentGroup !== state.assignmentGroup;
         const event = ticket.record('assigned', actor, {
           ...(assignmentGroup !== undefined && { assignmentGroup }),
           ...(assignee !== undefined && { assignee }),
-          ...(assignmentGroup !== undefined && assignee === undefined && assignmentGroup !== state.assignmentGroup && { assignee: null }),
-          status: statusAfter('assign', status()),
+          ...(handedOver && { assignee: null }),
+          status: handedOver ? handover.statusOnHandover(statusAfter('assign', status())) : statusAfter('assign', status()),
         });
         ticket.notify(event, ticket.workers(), 'incident_assigned');
       },
@@ -181,6 +183,9 @@ export async function incident(input: IncidentInput): Promise<void> {
         if (parent === state.number || state.children.includes(parent)) {
           throw ApplicationFailure.create({ type: UNPROCESSABLE, message: `${parent} cannot be the parent of ${state.number}`, nonRetryable: true });
         }
+        if (state.parent !== null && state.parent !== parent) {
+          throw ApplicationFailure.create({ type: UNPROCESSABLE, message: `${state.number} is already a child of ${state.parent}`, nonRetryable: true });
+        }
       },
       async run({ parent }, actor) {
         await announceToParent(parent, state.number);
@@ -198,6 +203,10 @@ export async function incident(input: IncidentInput): Promise<void> {
       state.children.push(child);
       ticket.record('child_linked', SYSTEM, {}, { child });
       await ticket.flush();
+      // Linked after this ticket was resolved (a race with the resolution): it follows at once.
+      if (status() === 'resolved' || status() === 'closed') {
+        await resolveChildren([child], { parent: state.number, resolutionCode: state.resolutionCode ?? '', resolutionNotes: state.resolutionNotes ?? '' });
+      }
     }),
   );
   setHandler(parentResolvedSignal, ({ parent, resolutionCode, resolutionNotes }) =>

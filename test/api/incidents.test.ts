@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickets } from '../../db/schema';
+import { eventually } from '../helpers/eventually';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -98,6 +99,25 @@ describe('an incident through the API, as its users work it', () => {
     // A loop is refused: the parent cannot become its child's child.
     const loop = await command(agent.token, parent.body.number, 'link-parent', { parent: body.number });
     expect(loop.status).toBe(422);
+  });
+
+  it('refuses a parent whose ancestors loop, instead of walking them forever', async () => {
+    const numbers: string[] = [];
+    for (const title of ['Loop A', 'Loop B', 'Loop C']) numbers.push((await log(agent.token, { title })).body.number);
+    const [a, b, c] = numbers as [string, string, string];
+    // Links sent as signals (Temporal CLI, chat) skip the API's checks: a loop can exist.
+    const { commandSignal } = await import('../../workflows/kernel/messages');
+    const link = (child: string, parent: string) =>
+      stack.client.workflow.getHandle(child).signal(commandSignal<Record<string, unknown>>('link-parent'), { parent, actor: 'chat-bot' });
+    await link(a, b);
+    await link(b, c);
+    await link(c, a);
+    await eventually(async () => expect((await stack.api('GET', `/api/v1/incidents/${c}`)).body.parent).toBe(a));
+
+    const other = await log(agent.token, { title: 'Outside the loop' });
+    const refused = await command(agent.token, other.body.number, 'link-parent', { parent: b });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toContain('loop');
   });
 
   it('escalates to the escalation team and rebases on a priority change', async () => {

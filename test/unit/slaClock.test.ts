@@ -58,6 +58,12 @@ describe('SLA clock', () => {
     expect(dueAt(clock, at, cal)).toBe(T0 + s(4 * 3600));
   });
 
+  it('keeps a met clock’s result when the target changes afterwards', () => {
+    const met = meetClock(startClock(4 * 3600, T0), T0 + s(1800), cal);
+    expect(retargetClock(met, 900)).toBe(met);
+    expect(isBreached(retargetClock(met, 900), T0 + s(5000), cal)).toBe(false);
+  });
+
   it('walks the thresholds: warning, breach, 150 %, 200 %, then nothing', () => {
     let clock = startClock(100, T0);
     const fired: number[] = [];

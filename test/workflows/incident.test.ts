@@ -162,6 +162,28 @@ describe.concurrent('incident workflow on a real Temporal server', () => {
     expect((await update(stack, number, 'acknowledge')).status).toBe('in_progress');
   });
 
+  it('hands a ticket over when its group changes without a person, and never re-parents a child silently', async () => {
+    const { number } = await startIncident(stack);
+    await update(stack, number, 'assign', { assignmentGroup: 'network-l1', assignee: 'l1-agent@example.com' });
+    await update(stack, number, 'acknowledge');
+    const moved = await update(stack, number, 'assign', { assignmentGroup: 'network-l2' });
+    expect(moved).toMatchObject({ status: 'assigned', assignmentGroup: 'network-l2', assignee: null });
+
+    const first = await startIncident(stack);
+    const second = await startIncident(stack);
+    await update(stack, number, 'link-parent', { parent: first.number });
+    const error = await update(stack, number, 'link-parent', { parent: second.number }).catch((e: unknown) => e);
+    expect((error as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'Unprocessable', message: `${number} is already a child of ${first.number}` });
+  });
+
+  it('resolves a child at once when it links to a parent that is already resolved', async () => {
+    const parent = await startIncident(stack);
+    await update(stack, parent.number, 'resolve', { resolutionCode: 'fixed', resolutionNotes: 'rebooted the core' });
+    const child = await startIncident(stack);
+    await update(stack, child.number, 'link-parent', { parent: parent.number });
+    await eventually(async () => expect(await view(stack, child.number)).toMatchObject({ status: 'resolved', resolutionCode: 'fixed', resolutionNotes: 'rebooted the core' }));
+  });
+
   it('continues as new when Temporal suggests it, losing no state and no event', async () => {
     const { number, handle } = await startIncident(stack, { sla: quickSla(3600, 7200) });
     await update(stack, number, 'assign', { assignmentGroup: 'network-l1' });

@@ -59,8 +59,13 @@ async function checkParent(db: Database, ticket: TicketView, parentNumber: strin
   const parent = await findTicket(db, parentNumber);
   if (!parent || parent.type !== 'incident') throw unprocessable('parent', `no incident ${parentNumber}`);
   if (!isOpen(parent.status as IncidentStatus)) throw unprocessable('parent', `${parentNumber} is ${parent.status}; a parent must be open`);
-  // Walk up from the parent: meeting this ticket would close a loop.
+  if (ticket.parent !== null && ticket.parent !== parentNumber) throw unprocessable('parent', `${ticket.number} is already a child of ${ticket.parent}`);
+  // Walk up from the parent: meeting this ticket would close a loop. The visited set ends
+  // the walk on any loop already present (links made concurrently or by signal).
+  const visited = new Set<string>([parent.number]);
   for (let ancestor: TicketView | null = parent; ancestor?.parent; ancestor = await findTicket(db, ancestor.parent)) {
     if (ancestor.parent === ticket.number) throw unprocessable('parent', `${parentNumber} already descends from ${ticket.number}`);
+    if (visited.has(ancestor.parent)) throw unprocessable('parent', `the parents of ${parentNumber} form a loop`);
+    visited.add(ancestor.parent);
   }
 }
