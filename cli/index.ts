@@ -43,7 +43,7 @@ async function start(env: Env) {
   const dataDir = path.resolve(env.TEMPODESK_DATA_DIR);
   const base = `http://${env.HOST}:${env.PORT}`;
   mkdirSync(dataDir, { recursive: true });
-  const release = claimInstance(dataDir, base);
+  claimInstance(dataDir, base);
   const temporal = env.TEMPORAL_ADDRESS
     ? null
     : await startDevServer({ port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT, dbFile: path.join(dataDir, 'temporal.db'), namespace: env.TEMPORAL_NAMESPACE });
@@ -70,7 +70,6 @@ Ctrl-C stops everything; tickets and their timers carry on at the next start.`);
     await worker.running;
     await database.close();
     await temporal?.stop();
-    release();
   });
 }
 
@@ -90,6 +89,9 @@ async function callRunningApi<T>(instance: RunningInstance, env: Env, method: st
   if (!response.ok) throw new Error(`the running Tempodesk refused: ${answer.detail ?? response.status}`);
   return answer;
 }
+
+/** The `npm start` holding the embedded database of this data directory, if one runs. */
+const embeddedInstance = (env: Env) => (env.DATABASE_URL ? null : runningInstance(path.resolve(env.TEMPODESK_DATA_DIR)));
 
 async function issueTokenThroughApi(instance: RunningInstance, env: Env, email: string, label: string): Promise<string> {
   const { items } = await callRunningApi<{ items: { id: string }[] }>(instance, env, 'GET', `/users?email=${encodeURIComponent(email)}`);
@@ -129,7 +131,7 @@ async function main(argv: string[]) {
       return;
     }
     case 'migrate': {
-      const running = env.DATABASE_URL ? null : runningInstance(path.resolve(env.TEMPODESK_DATA_DIR));
+      const running = embeddedInstance(env);
       if (running) throw new Error(`Tempodesk is running on this data directory (pid ${running.pid}); it migrated at start`);
       const database = await openConfiguredDatabase(env);
       await database.close();
@@ -146,9 +148,9 @@ async function main(argv: string[]) {
       const roles = (values.role ?? ['end_user']) as Role[];
       const unknown = roles.filter((r) => !ROLES.includes(r));
       if (unknown.length) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
-      const instance = env.DATABASE_URL ? null : runningInstance(path.resolve(env.TEMPODESK_DATA_DIR));
+      const user = { email: values.email, name: values.name ?? values.email, roles };
+      const instance = embeddedInstance(env);
       if (instance) {
-        const user = { email: values.email, name: values.name ?? values.email, roles };
         console.log(
           command === 'users'
             ? (await callRunningApi<{ token: string }>(instance, env, 'POST', '/users', user)).token
@@ -159,7 +161,7 @@ async function main(argv: string[]) {
       const database = await openConfiguredDatabase(env);
       try {
         if (command === 'users') {
-          const { token } = await createUser(database.db, { email: values.email, name: values.name ?? values.email, roles });
+          const { token } = await createUser(database.db, user);
           console.log(token);
         } else {
           const user = await userByEmail(database.db, values.email);

@@ -33,13 +33,11 @@ export function runningInstance(dataDir: string): RunningInstance | null {
   }
 }
 
-export function claimInstance(dataDir: string, apiUrl: string): () => void {
+export function claimInstance(dataDir: string, apiUrl: string): void {
   const other = runningInstance(dataDir);
   if (other) throw new Error(`Tempodesk already runs on ${dataDir} (pid ${other.pid}, ${other.apiUrl})`);
   const file = fileIn(dataDir);
   writeFileSync(file, JSON.stringify({ pid: process.pid, apiUrl } satisfies RunningInstance));
-  const release = () => rmSync(file, { force: true });
-  // However this process ends, a failed start included, the claim ends with it.
-  process.once('exit', release);
-  return release;
+  // However this process ends, a clean stop or a failed start, the claim ends with it.
+  process.once('exit', () => rmSync(file, { force: true }));
 }

@@ -100,11 +100,12 @@ export async function incident(input: IncidentInput): Promise<void> {
       run({ assignmentGroup, assignee }, actor) {
         // A new group without a named person is a handover: nobody works the ticket until someone acknowledges.
         const handedOver = assignmentGroup !== undefined && assignee === undefined && assignmentGroup !== state.assignmentGroup;
+        const next = statusAfter('assign', status());
         const event = ticket.record('assigned', actor, {
           ...(assignmentGroup !== undefined && { assignmentGroup }),
           ...(assignee !== undefined && { assignee }),
           ...(handedOver && { assignee: null }),
-          status: handedOver ? handover.statusOnHandover(statusAfter('assign', status())) : statusAfter('assign', status()),
+          status: handedOver ? handover.statusOnHandover(next) : next,
         });
         ticket.notify(event, ticket.workers(), 'incident_assigned');
       },

@@ -14,17 +14,15 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
-const unavailableResponse = (detail: string) => {
-  const problem = unavailable(detail);
-  return problemResponse(problem.status, problem.message, problem.extensions, problem.headers);
-};
-
 /** Every failure leaves as problem+json; nothing internal (stack, SQL) reaches the client. */
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
-  if (error instanceof ProblemError) return problemResponse(error.status, error.message, error.extensions, error.headers);
+  const problem =
+    error instanceof ProblemError ? error
+    : isTemporalUnavailable(error) ? unavailable('the workflow engine is unreachable; try again shortly')
+    : isDatabaseUnavailable(error) ? unavailable('the database is unreachable; try again shortly')
+    : null;
+  if (problem) return problemResponse(problem.status, problem.message, problem.extensions, problem.headers);
   if (error instanceof HTTPException) return problemResponse(error.status, error.message || undefined);
-  if (isTemporalUnavailable(error)) return unavailableResponse('the workflow engine is unreachable; try again shortly');
-  if (isDatabaseUnavailable(error)) return unavailableResponse('the database is unreachable; try again shortly');
   console.error(`${c.req.method} ${c.req.path} failed:`, error);
   return problemResponse(500, 'an unexpected error occurred');
 };

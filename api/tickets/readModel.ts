@@ -3,6 +3,7 @@ import type { Database } from '../../db/client';
 import { ticketEvents, tickets } from '../../db/schema';
 import type { TicketType } from '../../domain/numbering';
 import { calendarFor } from '../../domain/calendar';
+import { isTerminal, type IncidentStatus } from '../../domain/incidentLifecycle';
 import { advanceClockView } from '../../domain/slaClock';
 import type { TicketView } from '../../domain/ticket';
 
@@ -18,15 +19,13 @@ export interface TicketFilters {
   limit: number;
 }
 
-const FINAL = new Set(['closed', 'cancelled']);
-
 /**
  * A ticket as of now. Rows change on transitions only; open tickets' running
  * clocks are carried forward to the moment of reading (workflow queries cannot
  * do this: workflow time stands still between activations).
  */
 export function asOfNow(view: TicketView, now = Date.now()): TicketView {
-  if (FINAL.has(view.status)) return view;
+  if (isTerminal(view.status as IncidentStatus)) return view;
   const calendar = calendarFor(view.sla.calendar);
   const projectedAt = new Date(view.updatedAt).getTime();
   return {

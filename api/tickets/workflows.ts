@@ -70,4 +70,3 @@ export async function sendCommand(temporal: Client, number: string, name: string
     throw error;
   }
 }
-
