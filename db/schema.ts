@@ -27,16 +27,21 @@ export const users = pgTable('users', {
   email: text('email').notNull().unique(),
   name: text('name').notNull(),
   roles: text('roles').array().notNull(),
+  /** Deactivated people keep their history but can no longer sign in. */
+  active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
 });
 
 /** Bearer tokens, stored as SHA-256 hashes: a leaked table grants nothing. */
 export const apiTokens = pgTable('api_tokens', {
   tokenHash: text('token_hash').primaryKey(),
+  /** The public handle of a token, for listing and revoking it without knowing it. */
+  id: uuid('id').notNull().unique().defaultRandom(),
   userId: uuid('user_id')
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
   label: text('label').notNull().default(''),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
   createdAt: createdAt(),
 });
 
@@ -67,6 +72,8 @@ export const slas = pgTable('slas', {
   warnAtPercent: integer('warn_at_percent').notNull(),
   calendar: jsonb('calendar').$type<CalendarSpec>().notNull(),
   isDefault: boolean('is_default').notNull().default(false),
+  /** Inactive SLAs are kept for the tickets that carry them but are offered to no new ticket. */
+  active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('slas_one_default_idx').on(t.isDefault).where(sql`is_default`)]);
 
@@ -119,9 +126,34 @@ export const ticketEvents = pgTable(
     kind: text('kind').notNull(),
     changes: jsonb('changes').$type<FieldChange[]>().notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    /** SHA-256 of the event's content: the same id arriving with other content is another lineage, never a silent no-op. */
+    hash: text('hash'),
   },
   (t) => [index('ticket_events_number_idx').on(t.number, t.seq)],
 );
+
+/** Links between tickets as rows (parent, child, caused_by, fix_for, task_of, duplicate_of, alert_of), from the linking ticket's view. */
+export const ticketLinks = pgTable(
+  'ticket_links',
+  {
+    number: text('number').notNull(),
+    relation: text('relation').notNull(),
+    target: text('target').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.number, t.relation, t.target] }), index('ticket_links_target_idx').on(t.target, t.relation)],
+);
+
+/** Tickets whose projection keeps failing: what /health reports until a projection of the ticket succeeds again. */
+export const projectionFailures = pgTable('projection_failures', {
+  number: text('number').primaryKey(),
+  error: text('error').notNull(),
+  /** PostgreSQL's SQLSTATE when the database refused the data (class 22: data exception). */
+  sqlstate: text('sqlstate'),
+  failures: integer('failures').notNull().default(1),
+  firstFailedAt: timestamp('first_failed_at', { withTimezone: true }).notNull().defaultNow(),
+  lastFailedAt: timestamp('last_failed_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Notifications waiting for delivery (email delivery comes later). */
 export const outbox = pgTable(
@@ -148,7 +180,9 @@ export const idempotencyKeys = pgTable(
     /** A replay with the same key but another body is refused rather than answered with the first ticket. */
     requestHash: text('request_hash').notNull(),
     number: text('number').notNull(),
+    /** Set once the ticket's workflow exists: a retry of a started key never starts another run. */
+    startedAt: timestamp('started_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.key] })],
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
