@@ -19,6 +19,7 @@ const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -72,6 +73,11 @@ export const problemSchema = z
 
 const problemContent = { 'application/problem+json': { schema: problemSchema } };
 
-/** The error responses every authenticated route may give, for the OpenAPI document. */
+/**
+ * The error responses a route may give, for the OpenAPI document. A route that
+ * authenticates (401) may also refuse a client that keeps sending bad tokens (429).
+ */
 export const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, { description: TITLES[s] ?? 'Error', content: problemContent }]));
+  Object.fromEntries(
+    [...statuses, ...(statuses.includes(401) && !statuses.includes(429) ? [429] : [])].map((s) => [s, { description: TITLES[s] ?? 'Error', content: problemContent }]),
+  );

@@ -15,8 +15,20 @@ export const teamNameSchema = z
   .openapi({ example: 'service-desk' });
 
 export const userSchema = z
-  .object({ id: z.uuid(), email: z.string(), name: z.string(), roles: z.array(z.enum(ROLES)) })
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    roles: z.array(z.enum(ROLES)),
+    active: z.boolean().openapi({ description: 'False once deactivated: the user keeps their history but cannot sign in or be assigned' }),
+  })
   .openapi('User');
+
+/** `?active=true|false` as a query filter; anything else is a 400 naming the parameter. */
+export const activeQuery = z.enum(['true', 'false']).transform((v) => v === 'true').optional();
+
+/** A PATCH body: at least one field, or there is nothing to change. */
+export const atLeastOneField = <T extends Record<string, unknown>>(body: T) => Object.values(body).some((v) => v !== undefined);
 
 export const paginationQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(25),

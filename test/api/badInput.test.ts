@@ -13,10 +13,11 @@ const BASE = '/api/v1';
 const MAX_BODY_BYTES = 256 * 1024;
 
 type FieldError = string | { field: string; message: string };
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 interface BadCase {
   name: string;
-  method?: 'GET' | 'POST';
+  method?: Method;
   path: string;
   /** JSON-encoded unless a string, which is sent raw (with content-type application/json). */
   body?: unknown;
@@ -27,7 +28,7 @@ interface BadCase {
 }
 
 /** Cases written with paths under the API base; the method defaults to POST. */
-const under = (prefix: string, cases: (Omit<BadCase, 'path'> & { path?: string })[]): (BadCase & { method: 'GET' | 'POST' })[] =>
+const under = (prefix: string, cases: (Omit<BadCase, 'path'> & { path?: string })[]): (BadCase & { method: Method })[] =>
   cases.map((c) => ({ ...c, method: c.method ?? 'POST', path: `${BASE}${prefix}${c.path ?? ''}` }));
 
 const x = (n: number) => 'x'.repeat(n);
@@ -130,6 +131,9 @@ describe('authentication and routing', () => {
     ['POST', `${BASE}/users`],
     ['GET', `${BASE}/teams/triage`],
     ['GET', `${BASE}/slas`],
+    ['PATCH', `${BASE}/users/${UNKNOWN_UUID}`],
+    ['PUT', `${BASE}/teams/triage/members/triage-agent@example.com`],
+    ['DELETE', `${BASE}/slas/${UNKNOWN_UUID}`],
     ['POST', `${BASE}/incidents`],
     ['GET', `${BASE}/incidents/INC000001`],
     ['POST', `${BASE}/incidents/INC000001/acknowledge`],
@@ -201,6 +205,30 @@ describe('users', () => {
     { name: 'token label over 120 characters', path: '/users/00000000-0000-4000-8000-000000000000/tokens', body: { label: x(121) }, status: 400, errors: ['label'] },
     { name: 'token with an unknown field', path: '/users/00000000-0000-4000-8000-000000000000/tokens', body: { scope: 'all' }, status: 400, errors: [unknownField('scope')] },
     { name: 'token with malformed JSON', path: '/users/00000000-0000-4000-8000-000000000000/tokens', body: '{"label":', status: 400 },
+    { name: 'token expiring in 0 days', path: `/users/${UNKNOWN_UUID}/tokens`, body: { expiresInDays: 0 }, status: 400, errors: ['expiresInDays'] },
+    { name: 'token expiring in 3651 days', path: `/users/${UNKNOWN_UUID}/tokens`, body: { expiresInDays: 3651 }, status: 400, errors: ['expiresInDays'] },
+    { name: 'token expiring in 1.5 days', path: `/users/${UNKNOWN_UUID}/tokens`, body: { expiresInDays: 1.5 }, status: 400, errors: ['expiresInDays'] },
+    { name: 'token expiry as a string', path: `/users/${UNKNOWN_UUID}/tokens`, body: { expiresInDays: '30' }, status: 400, errors: ['expiresInDays'] },
+    { name: 'active filter not a boolean', method: 'GET', path: '/users?active=yes', status: 400, errors: ['query.active'] },
+
+    { name: 'change of a user id that is not a uuid', method: 'PATCH', path: '/users/42', body: { name: 'x' }, status: 400, errors: ['param.id'] },
+    { name: 'change with nothing to change', method: 'PATCH', path: `/users/${UNKNOWN_UUID}`, body: {}, status: 400, errors: ['(body)'] },
+    { name: 'change to a blank name', method: 'PATCH', path: `/users/${UNKNOWN_UUID}`, body: { name: ' ' }, status: 400, errors: ['name'] },
+    { name: 'change to no roles', method: 'PATCH', path: `/users/${UNKNOWN_UUID}`, body: { roles: [] }, status: 400, errors: ['roles'] },
+    { name: 'change to an unknown role', method: 'PATCH', path: `/users/${UNKNOWN_UUID}`, body: { roles: ['wizard'] }, status: 400, errors: ['roles.0'] },
+    { name: 'active as a string', method: 'PATCH', path: `/users/${UNKNOWN_UUID}`, body: { active: 'false' }, status: 400, errors: ['active'] },
+    { name: 'change of the email', method: 'PATCH', path: `/users/${UNKNOWN_UUID}`, body: { email: 'a@b.example' }, status: 400, errors: [unknownField('email')] },
+    { name: 'change with malformed JSON', method: 'PATCH', path: `/users/${UNKNOWN_UUID}`, body: '{"name":', status: 400 },
+    { name: 'change of an unknown user', method: 'PATCH', path: `/users/${UNKNOWN_UUID}`, body: { name: 'Nobody' }, status: 404 },
+    { name: 'deactivating a user id that is not a uuid', method: 'DELETE', path: '/users/42', status: 400, errors: ['param.id'] },
+    { name: 'deactivating an unknown user', method: 'DELETE', path: `/users/${UNKNOWN_UUID}`, status: 404 },
+    { name: 'tokens of a user id that is not a uuid', method: 'GET', path: '/users/42/tokens', status: 400, errors: ['param.id'] },
+    { name: 'tokens of an unknown user', method: 'GET', path: `/users/${UNKNOWN_UUID}/tokens`, status: 404 },
+    { name: 'tokens with a garbage cursor', method: 'GET', path: `/users/${UNKNOWN_UUID}/tokens?cursor=garbage`, status: 400, errors: ['query.cursor'] },
+    { name: 'tokens with a cursor that is no token id', method: 'GET', path: `/users/${UNKNOWN_UUID}/tokens?cursor=${encodeCursor('x')}`, status: 400, errors: ['query.cursor'] },
+    { name: 'tokens with limit 0', method: 'GET', path: `/users/${UNKNOWN_UUID}/tokens?limit=0`, status: 400, errors: ['query.limit'] },
+    { name: 'revoking a token id that is not a uuid', method: 'DELETE', path: `/users/${UNKNOWN_UUID}/tokens/42`, status: 400, errors: ['param.tokenId'] },
+    { name: 'revoking an unknown token', method: 'DELETE', path: `/users/${UNKNOWN_UUID}/tokens/${UNKNOWN_UUID}`, status: 404 },
   ]);
 
   it.each(cases)('$method $path: $name → $status', async (c) => {
@@ -238,11 +266,27 @@ describe('teams', () => {
     { name: 'malformed name', method: 'GET', path: '/teams/net%2Fwork%3F', status: 400, errors: ['param.name'] },
     { name: 'name over 120 characters', method: 'GET', path: `/teams/${x(121)}`, status: 400, errors: ['param.name'] },
     { name: 'unknown team', method: 'GET', path: '/teams/no-such-team', status: 404 },
+
+    { name: 'change with nothing to change', method: 'PATCH', path: '/teams/triage', body: {}, status: 400, errors: ['(body)'] },
+    { name: 'change of the name', method: 'PATCH', path: '/teams/triage', body: { name: 'renamed' }, status: 400, errors: [unknownField('name')] },
+    { name: 'description over 2000 characters', method: 'PATCH', path: '/teams/triage', body: { description: x(2001) }, status: 400, errors: ['description'] },
+    { name: 'escalation team with forbidden characters', method: 'PATCH', path: '/teams/triage', body: { escalationTeam: 'a/b' }, status: 400, errors: ['escalationTeam'] },
+    { name: 'change of a malformed name', method: 'PATCH', path: '/teams/net%2Fwork', body: { description: 'x' }, status: 400, errors: ['param.name'] },
+    { name: 'change of an unknown team', method: 'PATCH', path: '/teams/no-such-team', body: { description: 'x' }, status: 404 },
+    { name: 'escalating to itself', method: 'PATCH', path: '/teams/triage', body: { escalationTeam: 'triage' }, status: 422 },
+    { name: 'escalating to a team that does not exist', method: 'PATCH', path: '/teams/triage', body: { escalationTeam: 'nobody' }, status: 422 },
+    { name: 'deleting a malformed name', method: 'DELETE', path: '/teams/net%2Fwork', status: 400, errors: ['param.name'] },
+    { name: 'deleting an unknown team', method: 'DELETE', path: '/teams/no-such-team', status: 404 },
+    { name: 'member not an email', method: 'PUT', path: '/teams/triage/members/bob', status: 400, errors: ['param.email'] },
+    { name: 'member of an unknown team', method: 'PUT', path: '/teams/no-such-team/members/triage-agent@example.com', status: 404 },
+    { name: 'member with no user', method: 'PUT', path: '/teams/triage/members/ghost@example.com', status: 422 },
+    { name: 'removing a member not an email', method: 'DELETE', path: '/teams/triage/members/bob', status: 400, errors: ['param.email'] },
+    { name: 'removing someone who is not a member', method: 'DELETE', path: '/teams/triage/members/ghost@example.com', status: 404 },
   ]);
 
   it.each(cases)('$method $path: $name → $status', async (c) => {
     const res = await expectBad(c);
-    if (c.status === 422) expect(res.body.errors).toEqual([{ field: expect.stringMatching(/^(members|escalationTeam)$/), message: expect.any(String) }]);
+    if (c.status === 422) expect(res.body.errors).toEqual([{ field: expect.stringMatching(/^(members|escalationTeam|email)$/), message: expect.any(String) }]);
   });
 });
 
@@ -279,6 +323,18 @@ describe('SLAs', () => {
     { name: 'id not a uuid', method: 'GET', path: '/slas/gold', status: 400, errors: ['param.id'] },
     { name: 'id almost a uuid', method: 'GET', path: `/slas/${UNKNOWN_UUID}0`, status: 400, errors: ['param.id'] },
     { name: 'unknown uuid', method: 'GET', path: `/slas/${UNKNOWN_UUID}`, status: 404 },
+    { name: 'active filter not a boolean', method: 'GET', path: '/slas?active=1', status: 400, errors: ['query.active'] },
+
+    { name: 'change of an id that is not a uuid', method: 'PATCH', path: '/slas/gold', body: { warnAtPercent: 50 }, status: 400, errors: ['param.id'] },
+    { name: 'change with nothing to change', method: 'PATCH', path: `/slas/${UNKNOWN_UUID}`, body: {}, status: 400, errors: ['(body)'] },
+    { name: 'change to warnAtPercent 100', method: 'PATCH', path: `/slas/${UNKNOWN_UUID}`, body: { warnAtPercent: 100 }, status: 400, errors: ['warnAtPercent'] },
+    { name: 'change to targets missing priority 5', method: 'PATCH', path: `/slas/${UNKNOWN_UUID}`, body: { targets: without(validTargets(), '5') }, status: 400, errors: ['targets.5'] },
+    { name: 'change to a blank name', method: 'PATCH', path: `/slas/${UNKNOWN_UUID}`, body: { name: '' }, status: 400, errors: ['name'] },
+    { name: 'change of isDefault to "yes"', method: 'PATCH', path: `/slas/${UNKNOWN_UUID}`, body: { isDefault: 'yes' }, status: 400, errors: ['isDefault'] },
+    { name: 'change of the calendar', method: 'PATCH', path: `/slas/${UNKNOWN_UUID}`, body: { calendar: { kind: '24x7' } }, status: 400, errors: [unknownField('calendar')] },
+    { name: 'change of an unknown SLA', method: 'PATCH', path: `/slas/${UNKNOWN_UUID}`, body: { warnAtPercent: 50 }, status: 404 },
+    { name: 'deactivating an id that is not a uuid', method: 'DELETE', path: '/slas/gold', status: 400, errors: ['param.id'] },
+    { name: 'deactivating an unknown SLA', method: 'DELETE', path: `/slas/${UNKNOWN_UUID}`, status: 404 },
   ]);
 
   it.each(cases)('$method $path: $name → $status', async (c) => {

@@ -1,5 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, ne, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
 import { slas } from '../../../db/schema';
 import type { AppEnv } from '../../context';
 import { isStaff, requireRole } from '../../middleware/auth';
@@ -7,12 +8,68 @@ import { conflict, forbidden, notFound } from '../../problem';
 import { cursorAfter, page } from '../../schemas';
 import type * as routes from './slas.routes';
 
-const view = ({ id, name, targets, warnAtPercent, calendar, isDefault }: typeof slas.$inferSelect) => ({ id, name, targets, warnAtPercent, calendar, isDefault });
+type SlaRow = typeof slas.$inferSelect;
+const view = ({ id, name, targets, warnAtPercent, calendar, isDefault, active }: SlaRow) => ({ id, name, targets, warnAtPercent, calendar, isDefault, active });
+
+/**
+ * Serialises changes to SLAs, so that moving the default flag never meets
+ * another move half-way (one default, always) and a deactivation never meets
+ * a promotion of the same SLA.
+ */
+const SLAS_LOCK = 7_402_116;
+const lockSlas = (tx: Database) => tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(SLAS_LOCK))})`);
+
+const UNIQUE_VIOLATION = '23505';
+function sqlState(error: unknown): string | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** A name already taken is a conflict, whichever request got there first. */
+async function nameTaken<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (name !== undefined && sqlState(error) === UNIQUE_VIOLATION) throw conflict(`an SLA named ${name} already exists`);
+    throw error;
+  }
+}
+
+/** Applies a change to an SLA under the SLA lock; null when there is no such SLA. */
+async function changeSla(db: Database, id: string, patch: Partial<Pick<SlaRow, 'name' | 'targets' | 'warnAtPercent' | 'isDefault' | 'active'>>) {
+  return nameTaken(patch.name, () =>
+    db.transaction(async (tx) => {
+      await lockSlas(tx);
+      const [current] = await tx.select().from(slas).where(eq(slas.id, id));
+      if (!current) return null;
+      const next = { ...current, ...patch };
+      if (current.isDefault && !next.isDefault) {
+        throw conflict(`${current.name} is the default SLA; make another SLA the default first`);
+      }
+      if (current.isDefault && !next.active) {
+        throw conflict(`${current.name} is the default SLA and cannot be deactivated; make another SLA the default first`);
+      }
+      if (next.isDefault && !next.active) throw conflict(`${current.name} is deactivated; reactivate it (active: true) to make it the default`);
+      if (patch.name !== undefined) {
+        const [taken] = await tx.select({ id: slas.id }).from(slas).where(and(eq(slas.name, patch.name), ne(slas.id, id)));
+        if (taken) throw conflict(`an SLA named ${patch.name} already exists`);
+      }
+      // Moving the default: the old one is demoted in the same transaction, so there is always exactly one.
+      if (next.isDefault && !current.isDefault) await tx.update(slas).set({ isDefault: false }).where(eq(slas.isDefault, true));
+      const [row] = await tx.update(slas).set(patch).where(eq(slas.id, id)).returning();
+      return row!;
+    }),
+  );
+}
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   requireRole(c.get('user'), 'admin');
   const body = c.req.valid('json');
   const row = await c.get('deps').db.transaction(async (tx) => {
+    await lockSlas(tx);
     // One default at a time: naming a new default demotes the old one.
     if (body.isDefault) await tx.update(slas).set({ isDefault: false }).where(eq(slas.isDefault, true));
     const [inserted] = await tx.insert(slas).values({ ...body, calendar: { kind: '24x7' } }).onConflictDoNothing().returning();
@@ -24,9 +81,12 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   if (!isStaff(c.get('user'))) throw forbidden();
-  const { limit, cursor } = c.req.valid('query');
+  const { limit, cursor, active } = c.req.valid('query');
   const after = cursorAfter(cursor, 'string');
-  const rows = await c.get('deps').db.select().from(slas).where(after === null ? undefined : gt(slas.name, after)).orderBy(asc(slas.name)).limit(limit + 1);
+  const filters: SQL[] = [];
+  if (after !== null) filters.push(gt(slas.name, after));
+  if (active !== undefined) filters.push(eq(slas.active, active));
+  const rows = await c.get('deps').db.select().from(slas).where(and(...filters)).orderBy(asc(slas.name)).limit(limit + 1);
   const { items, nextCursor } = page(rows, limit, (s) => s.name);
   return c.json({ items: items.map(view), nextCursor }, 200);
 };
@@ -35,6 +95,22 @@ export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
   if (!isStaff(c.get('user'))) throw forbidden();
   const { id } = c.req.valid('param');
   const [row] = await c.get('deps').db.select().from(slas).where(eq(slas.id, id));
+  if (!row) throw notFound(`no SLA ${id}`);
+  return c.json(view(row), 200);
+};
+
+export const update: RouteHandler<typeof routes.update, AppEnv> = async (c) => {
+  requireRole(c.get('user'), 'admin');
+  const { id } = c.req.valid('param');
+  const row = await changeSla(c.get('deps').db, id, c.req.valid('json'));
+  if (!row) throw notFound(`no SLA ${id}`);
+  return c.json(view(row), 200);
+};
+
+export const deactivate: RouteHandler<typeof routes.deactivate, AppEnv> = async (c) => {
+  requireRole(c.get('user'), 'admin');
+  const { id } = c.req.valid('param');
+  const row = await changeSla(c.get('deps').db, id, { active: false });
   if (!row) throw notFound(`no SLA ${id}`);
   return c.json(view(row), 200);
 };

@@ -2,4 +2,9 @@ import { createRouter } from '../../openapi';
 import * as handlers from './slas.handlers';
 import * as routes from './slas.routes';
 
-export default createRouter().openapi(routes.create, handlers.create).openapi(routes.list, handlers.list).openapi(routes.get, handlers.get);
+export default createRouter()
+  .openapi(routes.create, handlers.create)
+  .openapi(routes.list, handlers.list)
+  .openapi(routes.get, handlers.get)
+  .openapi(routes.update, handlers.update)
+  .openapi(routes.deactivate, handlers.deactivate);

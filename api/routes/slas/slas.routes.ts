@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { LIMITS } from '../../../domain/incident';
 import { DEFAULT_WARN_AT_PERCENT, slaTargetsSchema } from '../../../domain/sla';
 import { problemResponses } from '../../problem';
-import { listOf, paginationQuery } from '../../schemas';
+import { activeQuery, atLeastOneField, listOf, paginationQuery } from '../../schemas';
 
 const tags = ['Service levels'];
 const security = [{ bearer: [] }];
@@ -15,6 +15,7 @@ export const slaSchema = z
     warnAtPercent: z.number().int(),
     calendar: z.object({ kind: z.literal('24x7') }),
     isDefault: z.boolean(),
+    active: z.boolean().openapi({ description: 'False once deactivated: kept for the tickets that carry it, offered to no new one' }),
   })
   .openapi('Sla');
 
@@ -36,11 +37,15 @@ export const createSlaBody = z
   })
   .openapi('NewSla');
 
+const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const slaResponse = (description: string) => ({ description, content: { 'application/json': { schema: slaSchema } } });
+
 export const create = createRoute({
   method: 'post',
   path: '/slas',
   tags,
   security,
+  operationId: 'createSla',
   summary: 'Create an SLA',
   request: { body: { required: true, content: { 'application/json': { schema: createSlaBody } } } },
   responses: { 201: { description: 'Created', content: { 'application/json': { schema: slaSchema } } }, ...problemResponses(400, 401, 403, 409) },
@@ -51,8 +56,9 @@ export const list = createRoute({
   path: '/slas',
   tags,
   security,
+  operationId: 'listSlas',
   summary: 'List SLAs',
-  request: { query: z.strictObject(paginationQuery) },
+  request: { query: z.strictObject({ ...paginationQuery, active: activeQuery }) },
   responses: { 200: { description: 'SLAs', content: { 'application/json': { schema: listOf(slaSchema, 'SlaList') } } }, ...problemResponses(400, 401, 403) },
 });
 
@@ -61,7 +67,44 @@ export const get = createRoute({
   path: '/slas/{id}',
   tags,
   security,
+  operationId: 'getSla',
   summary: 'One SLA',
-  request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
+  request: { params: idParam },
   responses: { 200: { description: 'The SLA', content: { 'application/json': { schema: slaSchema } } }, ...problemResponses(400, 401, 403, 404) },
+});
+
+export const updateSlaBody = z
+  .strictObject({
+    name: createSlaBody.shape.name.optional(),
+    targets: slaTargetsSchema.optional(),
+    warnAtPercent: z.number().int().min(1).max(99).optional(),
+    isDefault: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'true makes this the default SLA, and the previous default stops being one; the default cannot be unset, only moved (409)' }),
+    active: z.boolean().optional().openapi({ description: 'true reactivates a deactivated SLA; false deactivates, as DELETE does (409 for the default)' }),
+  })
+  .refine(atLeastOneField, 'name at least one of name, targets, warnAtPercent, isDefault, active')
+  .openapi('SlaChanges');
+
+export const update = createRoute({
+  method: 'patch',
+  path: '/slas/{id}',
+  tags,
+  security,
+  operationId: 'updateSla',
+  summary: 'Change an SLA; tickets already running keep the targets they started with',
+  request: { params: idParam, body: { required: true, content: { 'application/json': { schema: updateSlaBody } } } },
+  responses: { 200: slaResponse('The SLA as changed'), ...problemResponses(400, 401, 403, 404, 409) },
+});
+
+export const deactivate = createRoute({
+  method: 'delete',
+  path: '/slas/{id}',
+  tags,
+  security,
+  operationId: 'deactivateSla',
+  summary: 'Deactivate an SLA: offered to no new ticket, kept for those that carry it; never the default (409)',
+  request: { params: idParam },
+  responses: { 200: slaResponse('The SLA, deactivated'), ...problemResponses(400, 401, 403, 404, 409) },
 });

@@ -1,7 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { teamExists } from '../../../db/people';
+import { userByEmail } from '../../../db/people';
 import { teamMembers, teams, users } from '../../../db/schema';
 import type { AppEnv } from '../../context';
 import { isStaff, requireRole } from '../../middleware/auth';
@@ -11,6 +11,38 @@ import type * as routes from './teams.routes';
 
 type TeamRow = typeof teams.$inferSelect;
 
+/**
+ * Serialises changes to teams (escalation links, deletions, memberships), so a
+ * loop check or a "nobody escalates here" check still holds when the change commits.
+ */
+const TEAMS_LOCK = 7_402_115;
+const lockTeams = (tx: Database) => tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(TEAMS_LOCK))})`);
+
+async function teamRow(db: Database, name: string): Promise<TeamRow> {
+  const [row] = await db.select().from(teams).where(eq(teams.name, name));
+  if (!row) throw notFound(`no team named ${name}`);
+  return row;
+}
+
+/** Refuses an escalation from `team` to `target` that is unknown or would come back to `team`. */
+async function checkEscalation(db: Database, team: string, target: string) {
+  if (target === team) throw unprocessable('escalationTeam', 'a team cannot escalate to itself');
+  const links = new Map((await db.select({ name: teams.name, to: teams.escalationTeam }).from(teams)).map((t) => [t.name, t.to]));
+  if (!links.has(target)) throw unprocessable('escalationTeam', `no team named ${target}`);
+  const path = [team, target];
+  for (let next = links.get(target); next; next = links.get(next)) {
+    path.push(next);
+    if (next === team) throw unprocessable('escalationTeam', `escalation would loop: ${path.join(' → ')}`);
+    if (path.indexOf(next) !== path.length - 1) break; // an existing loop elsewhere; not ours to close
+  }
+}
+
+const memberOf = async (db: Database, email: string) => {
+  const user = await userByEmail(db, email);
+  if (!user) throw unprocessable('email', `no user with email ${email}`);
+  return user;
+};
+
 async function withMembers(db: Database, rows: TeamRow[]) {
   const names = rows.map((r) => r.name);
   const members = names.length
@@ -18,7 +50,8 @@ async function withMembers(db: Database, rows: TeamRow[]) {
         .select({ team: teamMembers.team, email: users.email })
         .from(teamMembers)
         .innerJoin(users, eq(users.id, teamMembers.userId))
-        .where(inArray(teamMembers.team, names))
+        // Deactivated members keep their membership (it returns with them) but are nobody to assign.
+        .where(and(inArray(teamMembers.team, names), eq(users.active, true)))
         .orderBy(asc(users.email))
     : [];
   return rows.map((r) => ({
@@ -34,14 +67,16 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   const { db } = c.get('deps');
   const body = c.req.valid('json');
   const emails = [...new Set(body.members)];
-  const memberRows = emails.length ? await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.email, emails)) : [];
+  const memberRows = emails.length
+    ? await db.select({ id: users.id, email: users.email, active: users.active }).from(users).where(inArray(users.email, emails))
+    : [];
   const unknown = emails.filter((e) => !memberRows.some((m) => m.email === e));
   if (unknown.length) throw unprocessable('members', `no user with email ${unknown.join(', ')}`);
-  if (body.escalationTeam !== undefined) {
-    if (body.escalationTeam === body.name) throw unprocessable('escalationTeam', 'a team cannot escalate to itself');
-    if (!(await teamExists(db, body.escalationTeam))) throw unprocessable('escalationTeam', `no team named ${body.escalationTeam}`);
-  }
+  const inactive = memberRows.filter((m) => !m.active).map((m) => m.email);
+  if (inactive.length) throw unprocessable('members', `${inactive.join(', ')} ${inactive.length === 1 ? 'is' : 'are'} deactivated`);
   const created = await db.transaction(async (tx) => {
+    await lockTeams(tx);
+    if (body.escalationTeam !== undefined) await checkEscalation(tx, body.name, body.escalationTeam);
     const [row] = await tx
       .insert(teams)
       .values({ name: body.name, description: body.description, escalationTeam: body.escalationTeam ?? null })
@@ -73,5 +108,71 @@ export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
   const rows = await db.select().from(teams).where(eq(teams.name, name));
   if (!rows.length) throw notFound(`no team named ${name}`);
   const [team] = await withMembers(db, rows);
+  return c.json(team!, 200);
+};
+
+export const update: RouteHandler<typeof routes.update, AppEnv> = async (c) => {
+  requireRole(c.get('user'), 'admin');
+  const { db } = c.get('deps');
+  const { name } = c.req.valid('param');
+  const patch = c.req.valid('json');
+  const updated = await db.transaction(async (tx) => {
+    await lockTeams(tx);
+    await teamRow(tx, name);
+    if (patch.escalationTeam) await checkEscalation(tx, name, patch.escalationTeam);
+    const [row] = await tx.update(teams).set(patch).where(eq(teams.name, name)).returning();
+    return row!;
+  });
+  const [team] = await withMembers(db, [updated]);
+  return c.json(team!, 200);
+};
+
+export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
+  requireRole(c.get('user'), 'admin');
+  const { name } = c.req.valid('param');
+  await c.get('deps').db.transaction(async (tx) => {
+    await lockTeams(tx);
+    await teamRow(tx, name);
+    const referrers = await tx.select({ name: teams.name }).from(teams).where(eq(teams.escalationTeam, name)).orderBy(asc(teams.name));
+    if (referrers.length) {
+      const names = referrers.map((r) => r.name);
+      throw conflict(`${names.join(', ')} ${names.length === 1 ? 'escalates' : 'escalate'} to ${name}; change ${names.length === 1 ? 'its' : 'their'} escalation team first`, {
+        escalatingTeams: names,
+      });
+    }
+    await tx.delete(teams).where(eq(teams.name, name));
+  });
+  return c.body(null, 204);
+};
+
+export const addMember: RouteHandler<typeof routes.addMember, AppEnv> = async (c) => {
+  requireRole(c.get('user'), 'admin');
+  const { db } = c.get('deps');
+  const { name, email } = c.req.valid('param');
+  const { row, added } = await db.transaction(async (tx) => {
+    await lockTeams(tx);
+    const row = await teamRow(tx, name);
+    const user = await memberOf(tx, email);
+    if (!user.active) throw unprocessable('email', `${email} is deactivated`);
+    const inserted = await tx.insert(teamMembers).values({ team: name, userId: user.id }).onConflictDoNothing().returning();
+    return { row, added: inserted.length > 0 };
+  });
+  const [team] = await withMembers(db, [row]);
+  return added ? c.json(team!, 201) : c.json(team!, 200);
+};
+
+export const removeMember: RouteHandler<typeof routes.removeMember, AppEnv> = async (c) => {
+  requireRole(c.get('user'), 'admin');
+  const { db } = c.get('deps');
+  const { name, email } = c.req.valid('param');
+  const row = await db.transaction(async (tx) => {
+    await lockTeams(tx);
+    const row = await teamRow(tx, name);
+    const user = await userByEmail(tx, email);
+    const removed = user ? await tx.delete(teamMembers).where(and(eq(teamMembers.team, name), eq(teamMembers.userId, user.id))).returning() : [];
+    if (!removed.length) throw notFound(`${email} is not a member of ${name}`);
+    return row;
+  });
+  const [team] = await withMembers(db, [row]);
   return c.json(team!, 200);
 };

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponses } from '../../problem';
-import { emailSchema, listOf, paginationQuery, teamNameSchema } from '../../schemas';
+import { atLeastOneField, emailSchema, listOf, paginationQuery, teamNameSchema } from '../../schemas';
 
 const tags = ['People'];
 const security = [{ bearer: [] }];
@@ -25,6 +25,7 @@ export const create = createRoute({
   path: '/teams',
   tags,
   security,
+  operationId: 'createTeam',
   summary: 'Create a team (assignment group)',
   request: { body: { required: true, content: { 'application/json': { schema: createTeamBody } } } },
   responses: { 201: { description: 'Created', content: { 'application/json': { schema: teamSchema } } }, ...problemResponses(400, 401, 403, 409, 422) },
@@ -35,6 +36,7 @@ export const list = createRoute({
   path: '/teams',
   tags,
   security,
+  operationId: 'listTeams',
   summary: 'List teams',
   request: { query: z.strictObject(paginationQuery) },
   responses: { 200: { description: 'Teams', content: { 'application/json': { schema: listOf(teamSchema, 'TeamList') } } }, ...problemResponses(400, 401, 403) },
@@ -45,7 +47,63 @@ export const get = createRoute({
   path: '/teams/{name}',
   tags,
   security,
+  operationId: 'getTeam',
   summary: 'One team',
   request: { params: nameParam },
   responses: { 200: { description: 'The team', content: { 'application/json': { schema: teamSchema } } }, ...problemResponses(400, 401, 403, 404) },
+});
+
+export const updateTeamBody = z
+  .strictObject({
+    description: z.string().max(2000).optional(),
+    escalationTeam: teamNameSchema.nullable().optional().openapi({ description: 'The team tickets go to when this one escalates them; null for none' }),
+  })
+  .refine(atLeastOneField, 'name at least one of description, escalationTeam')
+  .openapi('TeamChanges');
+
+const memberParams = nameParam.extend({ email: emailSchema.openapi({ param: { name: 'email', in: 'path' } }) });
+const teamResponse = (description: string) => ({ description, content: { 'application/json': { schema: teamSchema } } });
+
+export const update = createRoute({
+  method: 'patch',
+  path: '/teams/{name}',
+  tags,
+  security,
+  operationId: 'updateTeam',
+  summary: 'Change a team’s description or escalation team; an escalation loop is refused (422)',
+  request: { params: nameParam, body: { required: true, content: { 'application/json': { schema: updateTeamBody } } } },
+  responses: { 200: teamResponse('The team as changed'), ...problemResponses(400, 401, 403, 404, 422) },
+});
+
+export const remove = createRoute({
+  method: 'delete',
+  path: '/teams/{name}',
+  tags,
+  security,
+  operationId: 'deleteTeam',
+  summary: 'Delete a team and its memberships; refused (409) while other teams escalate to it',
+  request: { params: nameParam },
+  responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 409) },
+});
+
+export const addMember = createRoute({
+  method: 'put',
+  path: '/teams/{name}/members/{email}',
+  tags,
+  security,
+  operationId: 'addTeamMember',
+  summary: 'Make an active user a member of the team (201), or confirm they are one (200)',
+  request: { params: memberParams },
+  responses: { 200: teamResponse('Already a member'), 201: teamResponse('Added'), ...problemResponses(400, 401, 403, 404, 422) },
+});
+
+export const removeMember = createRoute({
+  method: 'delete',
+  path: '/teams/{name}/members/{email}',
+  tags,
+  security,
+  operationId: 'removeTeamMember',
+  summary: 'Remove a member from the team',
+  request: { params: memberParams },
+  responses: { 200: teamResponse('The team without them'), ...problemResponses(400, 401, 403, 404) },
 });
