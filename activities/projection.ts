@@ -1,15 +1,45 @@
-import { eq, lt, sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { outbox, teamMembers, ticketEvents, tickets, users } from '../db/schema';
+import { outbox, projectionFailures, teamMembers, ticketEvents, ticketLinks, tickets, users } from '../db/schema';
 import { parseTicketNumber } from '../domain/numbering';
-import type { Recipient } from '../domain/ticket';
+import { PROJECTION_REFUSED, type Recipient, type TicketEvent, type TicketView } from '../domain/ticket';
 import type { ProjectionBatch } from './types';
 
+/** JSON with object keys sorted, so equal content hashes equally however it was built or stored. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export const eventHash = (e: TicketEvent) => createHash('sha256').update(canonical(e)).digest('hex');
+
+/** SQLSTATE of a database error, through drizzle's wrapping. */
+function sqlstateOf(error: unknown): string | null {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return null;
+}
+
+/** Another lineage wrote this ticket number's events: the same id with other content. */
+class LineageConflict extends Error {}
+
 /**
- * Writes one step of a ticket's life to the read model in one transaction:
+ * Writes one batch of a ticket's life to the read model in one transaction:
  * the row (only if this version is newer than the stored one, so a late
- * retry never overwrites newer state), its events and its notifications
- * (both keyed, so a retried batch adds nothing twice).
+ * retry never overwrites newer state), its events (keyed and hashed: a retry
+ * adds nothing, another ticket's history under the same id is refused), its
+ * links and its notifications. Data PostgreSQL refuses (SQLSTATE class 22)
+ * and lineage conflicts fail for good, recorded for /health.
  */
 export function createProjection(db: Database) {
   async function addressesOf(tx: Database, recipient: Recipient): Promise<string[]> {
@@ -22,7 +52,33 @@ export function createProjection(db: Database) {
     return rows.map((r) => r.email);
   }
 
-  return async function projectTicket({ view, events, notifications }: ProjectionBatch): Promise<void> {
+  async function appendEvents(tx: Database, events: TicketEvent[]) {
+    if (events.length === 0) return;
+    const hashed = events.map((e) => ({ ...e, at: new Date(e.at), hash: eventHash(e) }));
+    const inserted = await tx.insert(ticketEvents).values(hashed).onConflictDoNothing().returning({ id: ticketEvents.id });
+    if (inserted.length === events.length) return;
+    const fresh = new Set(inserted.map((r) => r.id));
+    const replayed = hashed.filter((e) => !fresh.has(e.id));
+    const stored = await tx.select({ id: ticketEvents.id, hash: ticketEvents.hash }).from(ticketEvents).where(inArray(ticketEvents.id, replayed.map((e) => e.id)));
+    const storedHash = new Map(stored.map((r) => [r.id, r.hash]));
+    for (const e of replayed) {
+      const hash = storedHash.get(e.id);
+      if (hash === null) await tx.update(ticketEvents).set({ hash: e.hash }).where(eq(ticketEvents.id, e.id));
+      else if (hash !== e.hash) throw new LineageConflict(`event ${e.id} is already in the read model with other content: another ticket has had the number ${e.number}`);
+    }
+  }
+
+  async function writeLinks(tx: Database, view: TicketView) {
+    // Views from kernel v1 carry parent and children only; their links are not rows.
+    if (!view.links) return;
+    const targets = view.links.map((l) => `${l.relation}:${l.target}`);
+    await tx
+      .delete(ticketLinks)
+      .where(and(eq(ticketLinks.number, view.number), targets.length ? notInArray(sql`${ticketLinks.relation} || ':' || ${ticketLinks.target}`, targets) : undefined));
+    if (view.links.length) await tx.insert(ticketLinks).values(view.links.map((l) => ({ number: view.number, ...l }))).onConflictDoNothing();
+  }
+
+  async function write({ view, events, notifications }: ProjectionBatch) {
     const parsed = parseTicketNumber(view.number);
     if (!parsed) throw new Error(`not a ticket number: ${view.number}`);
     const row = {
@@ -44,24 +100,41 @@ export function createProjection(db: Database) {
       updatedAt: new Date(view.updatedAt),
     };
     await db.transaction(async (tx) => {
+      const t = tx as unknown as Database;
       const { number: _n, ...updatable } = row;
       await tx
         .insert(tickets)
         .values(row)
         .onConflictDoUpdate({ target: tickets.number, set: updatable, setWhere: lt(tickets.version, sql`excluded.version`) });
-      if (events.length > 0) {
-        await tx
-          .insert(ticketEvents)
-          .values(events.map((e) => ({ ...e, at: new Date(e.at) })))
-          .onConflictDoNothing();
-      }
+      await appendEvents(t, events);
+      await writeLinks(t, view);
       const outboxRows = [];
       for (const n of notifications) {
-        for (const address of await addressesOf(tx as unknown as Database, n.recipient)) {
+        for (const address of await addressesOf(t, n.recipient)) {
           outboxRows.push({ id: `${n.eventId}:${n.template}:${address}`, recipient: address, template: n.template, payload: n.payload });
         }
       }
       if (outboxRows.length > 0) await tx.insert(outbox).values(outboxRows).onConflictDoNothing();
+      await tx.delete(projectionFailures).where(eq(projectionFailures.number, view.number));
     });
+  }
+
+  return async function projectTicket(batch: ProjectionBatch): Promise<void> {
+    try {
+      await write(batch);
+    } catch (error) {
+      const sqlstate = sqlstateOf(error);
+      const refused = error instanceof LineageConflict || sqlstate?.startsWith('22');
+      if (!refused) throw error;
+      const message = error instanceof LineageConflict ? error.message : `the database refused ${batch.view.number} (SQLSTATE ${sqlstate}): ${(error as Error).message}`;
+      await db
+        .insert(projectionFailures)
+        .values({ number: batch.view.number, error: message, sqlstate })
+        .onConflictDoUpdate({
+          target: projectionFailures.number,
+          set: { error: message, sqlstate, failures: sql`${projectionFailures.failures} + 1`, lastFailedAt: sql`now()` },
+        });
+      throw ApplicationFailure.create({ type: PROJECTION_REFUSED, message, nonRetryable: true });
+    }
   };
 }

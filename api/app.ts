@@ -5,6 +5,7 @@ import { mountDocs } from './docs';
 import { checkHealth } from './health';
 import { authenticate } from './middleware/auth';
 import { onError, onNotFound } from './middleware/errors';
+import { rejectUnstorableText } from './middleware/storableText';
 import { createRouter } from './openapi';
 import { problemResponse } from './problem';
 import incidents from './routes/incidents/incidents.index';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => problemResponse(413, `request bodies are limited to ${MAX_BODY_BYTES} bytes`, {}, { Connection: 'close' }) }),
   );
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
+  api.use('*', rejectUnstorableText);
   api.route('/', users).route('/', teams).route('/', slas).route('/', incidents);
   api.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -9,6 +9,7 @@ import { openDatabase, type DatabaseHandle } from '../db/client';
 import { ensureAdminToken, newToken } from '../db/people';
 import { seed } from '../db/seed';
 import { createWorker } from '../worker';
+import { ensureSearchAttributes } from '../worker/searchAttributes';
 
 /** PostgreSQL when DATABASE_URL is set, else PGlite under the data directory; migrated and seeded. */
 export async function openConfiguredDatabase(env: Env): Promise<DatabaseHandle> {
@@ -35,6 +36,7 @@ export async function adminToken(env: Env, handle: DatabaseHandle): Promise<stri
 }
 
 export async function startWorker(env: Env, address: string, handle: DatabaseHandle): Promise<{ worker: Worker; running: Promise<void> }> {
+  await ensureSearchAttributes(address, env.TEMPORAL_NAMESPACE);
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, db: handle.db });
   const running = worker.run().finally(() => connection.close());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requiredText, storableString } from './text';
 
 /** Shared field rules, so the API, the workflow and the database agree on limits. */
 export const LIMITS = { title: 200, description: 10_000, text: 4_000, name: 120, email: 254, category: 80 } as const;
@@ -6,16 +7,19 @@ export const LIMITS = { title: 200, description: 10_000, text: 4_000, name: 120,
 export const levelSchema = z.literal([1, 2, 3]);
 export const ticketNumberSchema = z.string().regex(/^INC\d{6,}$/, 'must be an incident number such as INC000042');
 const emailSchema = z.email().max(LIMITS.email).transform((e) => e.toLowerCase());
-const teamNameSchema = z.string().trim().min(1).max(LIMITS.name);
-const reasonSchema = z.string().trim().min(1).max(LIMITS.text);
+const teamNameSchema = requiredText(LIMITS.name);
+const reasonSchema = requiredText(LIMITS.text);
+const titleSchema = requiredText(LIMITS.title);
+const descriptionSchema = storableString().max(LIMITS.description);
+const categorySchema = requiredText(LIMITS.category);
 
 export const createIncidentSchema = z.strictObject({
-  title: z.string().trim().min(1).max(LIMITS.title),
-  description: z.string().max(LIMITS.description).default(''),
+  title: titleSchema,
+  description: descriptionSchema.default(''),
   impact: levelSchema,
   urgency: levelSchema,
   caller: emailSchema.optional(),
-  category: z.string().trim().min(1).max(LIMITS.category).optional(),
+  category: categorySchema.optional(),
   slaId: z.uuid().optional(),
 });
 export type CreateIncident = z.infer<typeof createIncidentSchema>;
@@ -37,10 +41,20 @@ export const incidentCommandSchemas = {
   reopen: z.strictObject({ reason: reasonSchema }),
   close: z.strictObject({}),
   cancel: z.strictObject({ reason: reasonSchema }),
-  comment: z.strictObject({ body: z.string().trim().min(1).max(LIMITS.text), visibility: z.enum(['internal', 'public']).optional() }),
-  escalate: z.strictObject({ reason: reasonSchema }),
+  comment: z.strictObject({ body: requiredText(LIMITS.text), visibility: z.enum(['internal', 'public']).optional() }),
+  /** `to` is the escalation team as the API looked it up (never the caller's choice); without it the workflow looks it up itself. */
+  escalate: z.strictObject({ reason: reasonSchema, to: teamNameSchema.optional() }),
   'set-priority': z.strictObject({ impact: levelSchema, urgency: levelSchema }),
   'link-parent': z.strictObject({ parent: ticketNumberSchema }),
+  /** PATCH: the facts of the report; null clears category or caller. */
+  update: z
+    .strictObject({
+      title: titleSchema.optional(),
+      description: descriptionSchema.optional(),
+      category: categorySchema.nullable().optional(),
+      caller: emailSchema.nullable().optional(),
+    })
+    .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'give at least one of title, description, category, caller', path: ['title'] }),
 } as const;
 
 export type IncidentCommandPayloads = { [K in keyof typeof incidentCommandSchemas]: z.infer<(typeof incidentCommandSchemas)[K]> };

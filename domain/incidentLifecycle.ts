@@ -1,3 +1,5 @@
+import { defineLifecycle } from './lifecycle';
+
 /**
  * The incident lifecycle (DESIGN.md, Lifecycles):
  * new → assigned → in_progress ⇄ pending → resolved → closed, cancelled from
@@ -6,74 +8,33 @@
 export const INCIDENT_STATUSES = ['new', 'assigned', 'in_progress', 'pending', 'resolved', 'closed', 'cancelled'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-const OPEN: IncidentStatus[] = ['new', 'assigned', 'in_progress', 'pending'];
+const OPEN = ['new', 'assigned', 'in_progress', 'pending'] as const satisfies readonly IncidentStatus[];
 
-export const INCIDENT_COMMANDS = [
-  'assign',
-  'acknowledge',
-  'pend',
-  'resume',
-  'resolve',
-  'reopen',
-  'close',
-  'cancel',
-  'comment',
-  'escalate',
-  'set-priority',
-  'link-parent',
-] as const;
+export const incidentLifecycle = defineLifecycle({
+  statuses: INCIDENT_STATUSES,
+  terminal: ['closed', 'cancelled'],
+  transitions: {
+    assign: { from: OPEN, to: (s) => (s === 'new' ? 'assigned' : s) },
+    acknowledge: { from: ['new', 'assigned'], to: 'in_progress' },
+    pend: { from: ['in_progress'], to: 'pending' },
+    resume: { from: ['pending'], to: 'in_progress' },
+    resolve: { from: OPEN, to: 'resolved' },
+    reopen: { from: ['resolved'], to: 'in_progress' },
+    close: { from: ['resolved'], to: 'closed' },
+    cancel: { from: OPEN, to: 'cancelled' },
+    comment: { from: [...OPEN, 'resolved'] },
+    escalate: { from: OPEN },
+    'set-priority': { from: OPEN },
+    'link-parent': { from: OPEN },
+    update: { from: [...OPEN, 'resolved'] },
+  },
+});
+
+export const INCIDENT_COMMANDS = incidentLifecycle.commands;
 export type IncidentCommand = (typeof INCIDENT_COMMANDS)[number];
 
-/** Which statuses each command may be issued from. */
-const ALLOWED_FROM: Record<IncidentCommand, readonly IncidentStatus[]> = {
-  assign: OPEN,
-  acknowledge: ['new', 'assigned'],
-  pend: ['in_progress'],
-  resume: ['pending'],
-  resolve: OPEN,
-  reopen: ['resolved'],
-  close: ['resolved'],
-  cancel: OPEN,
-  comment: [...OPEN, 'resolved'],
-  escalate: OPEN,
-  'set-priority': OPEN,
-  'link-parent': OPEN,
-};
-
-export function isOpen(status: IncidentStatus): boolean {
-  return OPEN.includes(status);
-}
-
-export function isTerminal(status: IncidentStatus): boolean {
-  return status === 'closed' || status === 'cancelled';
-}
-
-export function canIssue(command: IncidentCommand, status: IncidentStatus): boolean {
-  return ALLOWED_FROM[command].includes(status);
-}
-
-export function allowedCommands(status: IncidentStatus): IncidentCommand[] {
-  return INCIDENT_COMMANDS.filter((c) => canIssue(c, status));
-}
-
-/** The status a command leads to from `status`; commands that only edit fields keep it. */
-export function statusAfter(command: IncidentCommand, status: IncidentStatus): IncidentStatus {
-  switch (command) {
-    case 'assign':
-      return status === 'new' ? 'assigned' : status;
-    case 'acknowledge':
-    case 'resume':
-    case 'reopen':
-      return 'in_progress';
-    case 'pend':
-      return 'pending';
-    case 'resolve':
-      return 'resolved';
-    case 'close':
-      return 'closed';
-    case 'cancel':
-      return 'cancelled';
-    default:
-      return status;
-  }
-}
+export const isOpen = (status: IncidentStatus) => (OPEN as readonly IncidentStatus[]).includes(status);
+export const isTerminal = incidentLifecycle.isTerminal;
+export const canIssue = incidentLifecycle.canIssue;
+export const allowedCommands = incidentLifecycle.allowed;
+export const statusAfter = incidentLifecycle.next;

@@ -65,6 +65,13 @@ export function meetClock(clock: SlaClock, now: number, calendar: BusinessCalend
   return { ...resumed, accruedMs: elapsedMs(resumed, now, calendar), runningSince: null, metAt: now };
 }
 
+/** The clock stops for good without being met (the ticket was cancelled): never due, never breached later. */
+export function stopClock(clock: SlaClock, now: number, calendar: BusinessCalendar): SlaClock {
+  if (clock.runningSince === null && clock.pausedSince === null) return clock;
+  const resumed = resumeClock(clock, now);
+  return { ...resumed, accruedMs: elapsedMs(resumed, now, calendar), runningSince: null };
+}
+
 /** A reopened ticket continues from the time it had used; time spent resolved does not count. */
 export function reopenClock(clock: SlaClock, now: number): SlaClock {
   if (clock.metAt === null) return clock;

@@ -3,6 +3,17 @@ import type { ClockView } from './slaClock';
 import type { Level, Priority } from './priority';
 import type { TicketType } from './numbering';
 
+/**
+ * How tickets relate. Each side keeps its own half (a child says `parent`,
+ * its parent says `child`), and each half is projected as a row.
+ */
+export const LINK_RELATIONS = ['parent', 'child', 'caused_by', 'causes', 'fix_for', 'fixed_by', 'task_of', 'has_task', 'duplicate_of', 'has_duplicate', 'alert_of', 'has_alert'] as const;
+export type LinkRelation = (typeof LINK_RELATIONS)[number];
+export interface Link {
+  relation: LinkRelation;
+  target: string;
+}
+
 /** What a ticket is, wherever it is held: the workflow's state and the read model share these fields. */
 export interface TicketFacts {
   number: string;
@@ -28,6 +39,8 @@ export interface TicketFacts {
 
 /** A ticket as the API returns it and the read model stores it. */
 export interface TicketView extends TicketFacts {
+  /** Every link of the ticket; absent from views projected by kernel v1 (parent and children only). */
+  links?: Link[];
   slaId: string;
   sla: { calendar: CalendarSpec; response: ClockView; resolution: ClockView };
   createdAt: string;
@@ -63,3 +76,6 @@ export interface NotificationRequest {
   template: string;
   payload: Record<string, unknown>;
 }
+
+/** The failure type of a projection the database refuses for good (the data itself is wrong): retrying cannot help. */
+export const PROJECTION_REFUSED = 'ProjectionRefused';

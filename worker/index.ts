@@ -14,6 +14,14 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundleOption;
 }
 
+/**
+ * Workflows kept in memory between tasks. The SDK's default grows with the
+ * machine's memory (it held a worker at 4.4 GiB); a ticket's workflow is small
+ * (~100 KiB cached) and cheap to replay, so a fixed cache bounds the worker at
+ * well under 1 GiB. More open tickets than this are served by more workers.
+ */
+export const MAX_CACHED_WORKFLOWS = 2_000;
+
 /** One Tempodesk worker: every ticket workflow and the activities they call. Stateless; run as many as load needs. */
 export function createWorker({ connection, namespace, taskQueue, db, workflowBundle }: WorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -22,5 +30,6 @@ export function createWorker({ connection, namespace, taskQueue, db, workflowBun
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities({ db }),
+    maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
   });
 }

@@ -1,24 +1,17 @@
-import { ApplicationFailure, continueAsNew, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { incidentCommandSchemas, type IncidentCommandPayloads } from '../domain/incident';
-import { canIssue, isTerminal, statusAfter, type IncidentCommand, type IncidentStatus } from '../domain/incidentLifecycle';
+import { incidentLifecycle, type IncidentCommand, type IncidentStatus } from '../domain/incidentLifecycle';
 import { priorityOf, type Level } from '../domain/priority';
 import { targetFor, type SlaPolicy } from '../domain/sla';
-import {
-  meetClock,
-  pauseClock,
-  reopenClock,
-  resumeClock,
-  retargetClock,
-  startClock,
-} from '../domain/slaClock';
-import type { CommandSpec } from './kernel/commands';
-import { registerCommands } from './kernel/commands';
+import { meetClock, pauseClock, reopenClock, resumeClock, retargetClock, startClock, stopClock } from '../domain/slaClock';
+import { registerCommands, type CommandSpec } from './kernel/commands';
 import { escalate } from './kernel/escalation';
 import { runUntilDone } from './kernel/lifecycle';
-import { announceToParent, resolveChildren } from './kernel/links';
-import { childLinkedSignal, parentResolvedSignal, syncUpdate, UNPROCESSABLE, viewQuery } from './kernel/messages';
-import { actOnDueThresholds, nextSlaThreshold, type ThresholdKind } from './kernel/sla';
-import { Ticket, type ClockName, type TicketState } from './kernel/ticket';
+import { link, registerLinkHandlers, tellLinked } from './kernel/links';
+import { snapshotUpdate, UNPROCESSABLE, viewQuery } from './kernel/messages';
+import { onSlaDeadline, slaDeadlines, type ThresholdKind } from './kernel/sla';
+import { Ticket, upgradeState, type ClockName, type TicketState } from './kernel/ticket';
+import { incidentV1 } from './legacy/v1/incident';
 
 export interface NewIncident {
   number: string;
@@ -34,7 +27,7 @@ export interface NewIncident {
   autoCloseSeconds: number;
 }
 
-export type IncidentInput = { create: NewIncident } | { carried: TicketState & { autoCloseSeconds: number } };
+export type IncidentInput = { create: NewIncident } | { carried: Parameters<typeof upgradeState>[0] & { autoCloseSeconds: number } };
 
 const SYSTEM = 'system';
 
@@ -45,8 +38,11 @@ const SYSTEM = 'system';
  * clocks run alongside and escalate when a threshold passes.
  */
 export async function incident(input: IncidentInput): Promise<void> {
+  // Runs begun on kernel v1 replay on its frozen code; their next continue-as-new lands here.
+  if (!patched('kernel-v2')) return incidentV1(input as Parameters<typeof incidentV1>[0]);
+
   const autoCloseSeconds = 'create' in input ? input.create.autoCloseSeconds : input.carried.autoCloseSeconds;
-  const ticket = new Ticket('create' in input ? logIncident(input.create) : input.carried);
+  const ticket = new Ticket('create' in input ? logIncident(input.create) : upgradeState(input.carried));
   const state = ticket.state;
   const status = () => state.status as IncidentStatus;
   if ('create' in input) {
@@ -56,17 +52,10 @@ export async function incident(input: IncidentInput): Promise<void> {
   }
 
   setHandler(viewQuery, () => ticket.view());
-  setHandler(syncUpdate, async () => {
-    await ticket.synced();
-    return ticket.view();
-  });
+  setHandler(snapshotUpdate, () => ticket.view());
 
-  const clock = (name: ClockName, change: typeof pauseClock | typeof meetClock) => ticket.setClock(name, change(state.clocks[name], Date.now(), ticket.calendar));
-  const retarget = () => {
-    const target = targetFor(state.sla, state.priority);
-    ticket.setClock('response', retargetClock(state.clocks.response, target.responseSeconds));
-    ticket.setClock('resolution', retargetClock(state.clocks.resolution, target.resolutionSeconds));
-  };
+  const clock = (name: ClockName, change: typeof pauseClock) => ticket.setClock(name, change(state.clocks[name], Date.now(), ticket.calendar));
+  const handover = (s: string) => (s === 'new' || s === 'in_progress' ? 'assigned' : s);
 
   function resolve(actor: string, resolutionCode: string, resolutionNotes: string, data: Record<string, unknown> = {}) {
     const event = ticket.record('resolved', actor, { status: 'resolved', resolutionCode, resolutionNotes }, data);
@@ -75,7 +64,8 @@ export async function incident(input: IncidentInput): Promise<void> {
     clock('response', meetClock);
     clock('resolution', meetClock);
     ticket.notify(event, ticket.callerRecipient(), 'incident_resolved', { resolutionCode, resolutionNotes });
-    return resolveChildren(state.children, { parent: state.number, resolutionCode, resolutionNotes });
+    // Child incidents follow their parent.
+    tellLinked(ticket, 'child', 'resolved', { resolutionCode, resolutionNotes });
   }
 
   function close(actor: string, kind: string) {
@@ -84,28 +74,22 @@ export async function incident(input: IncidentInput): Promise<void> {
     ticket.notify(event, ticket.callerRecipient(), 'incident_closed');
   }
 
-  const handover = { statusOnHandover: (s: string) => (s === 'new' || s === 'in_progress' ? 'assigned' : s) };
-
-  const command = <C extends IncidentCommand>(
-    name: C,
-    spec: Omit<CommandSpec<IncidentCommandPayloads[C]>, 'payload' | 'allowedFrom'>,
-  ): CommandSpec<IncidentCommandPayloads[C]> => ({
+  const command = <C extends IncidentCommand>(name: C, spec: Omit<CommandSpec<IncidentCommandPayloads[C]>, 'payload'>): CommandSpec<IncidentCommandPayloads[C]> => ({
     payload: incidentCommandSchemas[name] as unknown as CommandSpec<IncidentCommandPayloads[C]>['payload'],
-    allowedFrom: (s) => canIssue(name, s as IncidentStatus),
     ...spec,
   });
+  const next = (name: IncidentCommand) => incidentLifecycle.next(name, status());
 
   const commands = {
     assign: command('assign', {
       run({ assignmentGroup, assignee }, actor) {
         // A new group without a named person is a handover: nobody works the ticket until someone acknowledges.
         const handedOver = assignmentGroup !== undefined && assignee === undefined && assignmentGroup !== state.assignmentGroup;
-        const next = statusAfter('assign', status());
         const event = ticket.record('assigned', actor, {
           ...(assignmentGroup !== undefined && { assignmentGroup }),
           ...(assignee !== undefined && { assignee }),
           ...(handedOver && { assignee: null }),
-          status: handedOver ? handover.statusOnHandover(next) : next,
+          status: handedOver ? handover(next('assign')) : next('assign'),
         });
         ticket.notify(event, ticket.workers(), 'incident_assigned');
       },
@@ -113,14 +97,14 @@ export async function incident(input: IncidentInput): Promise<void> {
 
     acknowledge: command('acknowledge', {
       run(_, actor) {
-        ticket.record('acknowledged', actor, { status: 'in_progress', assignee: state.assignee ?? (actor === SYSTEM ? null : actor) });
+        ticket.record('acknowledged', actor, { status: next('acknowledge'), assignee: state.assignee ?? (actor === SYSTEM ? null : actor) });
         clock('response', meetClock);
       },
     }),
 
     pend: command('pend', {
       run({ reason }, actor) {
-        const event = ticket.record('pended', actor, { status: 'pending' }, { reason });
+        const event = ticket.record('pended', actor, { status: next('pend') }, { reason });
         clock('resolution', pauseClock);
         ticket.notify(event, ticket.callerRecipient(), 'incident_awaiting_caller', { reason });
       },
@@ -128,7 +112,7 @@ export async function incident(input: IncidentInput): Promise<void> {
 
     resume: command('resume', {
       run(_, actor) {
-        ticket.record('resumed', actor, { status: 'in_progress' });
+        ticket.record('resumed', actor, { status: next('resume') });
         ticket.setClock('resolution', resumeClock(state.clocks.resolution, Date.now()));
       },
     }),
@@ -139,7 +123,7 @@ export async function incident(input: IncidentInput): Promise<void> {
 
     reopen: command('reopen', {
       run({ reason }, actor) {
-        const event = ticket.record('reopened', actor, { status: 'in_progress', resolutionCode: null, resolutionNotes: null }, { reason });
+        const event = ticket.record('reopened', actor, { status: next('reopen'), resolutionCode: null, resolutionNotes: null }, { reason });
         state.resolvedAt = null;
         ticket.setClock('resolution', reopenClock(state.clocks.resolution, Date.now()));
         ticket.notify(event, ticket.workers(), 'incident_reopened', { reason });
@@ -150,10 +134,11 @@ export async function incident(input: IncidentInput): Promise<void> {
 
     cancel: command('cancel', {
       run({ reason }, actor) {
-        const event = ticket.record('cancelled', actor, { status: 'cancelled' }, { reason });
+        const event = ticket.record('cancelled', actor, { status: next('cancel') }, { reason });
         state.closedAt = Date.now();
-        clock('response', pauseClock);
-        clock('resolution', pauseClock);
+        // A cancelled ticket's clocks stop for good: nothing is due on it any more.
+        clock('response', stopClock);
+        clock('resolution', stopClock);
         ticket.notify(event, ticket.callerRecipient(), 'incident_cancelled', { reason });
       },
     }),
@@ -169,82 +154,78 @@ export async function incident(input: IncidentInput): Promise<void> {
     }),
 
     escalate: command('escalate', {
-      run: async ({ reason }, actor) => void (await escalate(ticket, handover, 'escalated', actor, { reason })),
+      run: ({ reason, to }, actor) => void escalate(ticket, handover, 'escalated', actor, { reason }, to),
     }),
 
     'set-priority': command('set-priority', {
       run({ impact, urgency }, actor) {
         ticket.record('priority_changed', actor, { impact, urgency, priority: priorityOf(impact, urgency) });
-        retarget();
+        const target = targetFor(state.sla, state.priority);
+        ticket.setClock('response', retargetClock(state.clocks.response, target.responseSeconds));
+        ticket.setClock('resolution', retargetClock(state.clocks.resolution, target.resolutionSeconds));
       },
     }),
 
     'link-parent': command('link-parent', {
       check({ parent }) {
-        if (parent === state.number || state.children.includes(parent)) {
+        const current = ticket.linked('parent')[0];
+        if (parent === state.number || ticket.linked('child').includes(parent)) {
           throw ApplicationFailure.create({ type: UNPROCESSABLE, message: `${parent} cannot be the parent of ${state.number}`, nonRetryable: true });
         }
-        if (state.parent !== null && state.parent !== parent) {
-          throw ApplicationFailure.create({ type: UNPROCESSABLE, message: `${state.number} is already a child of ${state.parent}`, nonRetryable: true });
+        if (current !== undefined && current !== parent) {
+          throw ApplicationFailure.create({ type: UNPROCESSABLE, message: `${state.number} is already a child of ${current}`, nonRetryable: true });
         }
       },
-      async run({ parent }, actor) {
-        await announceToParent(parent, state.number);
-        ticket.record('parent_linked', actor, { parent });
+      run: ({ parent }, actor) => link(ticket, 'parent', parent, actor),
+    }),
+
+    update: command('update', {
+      run(patch, actor) {
+        ticket.record('updated', actor, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
       },
     }),
   } satisfies Record<IncidentCommand, unknown>;
 
-  registerCommands(ticket, commands);
+  registerCommands(ticket, incidentLifecycle, commands);
 
-  // Workflow to workflow: children register with their parent; the parent's resolution becomes theirs.
-  setHandler(childLinkedSignal, ({ child }) =>
-    ticket.exclusive(async () => {
-      if (state.children.includes(child)) return;
-      state.children.push(child);
-      ticket.record('child_linked', SYSTEM, {}, { child });
-      await ticket.flush();
-      // Linked after this ticket was resolved (a race with the resolution): it follows at once.
-      if (status() === 'resolved' || status() === 'closed') {
-        await resolveChildren([child], { parent: state.number, resolutionCode: state.resolutionCode ?? '', resolutionNotes: state.resolutionNotes ?? '' });
+  registerLinkHandlers(ticket, {
+    onLinked(relation, from) {
+      // A child linked after this ticket was resolved (a race with the resolution) follows at once.
+      if (relation === 'child' && (status() === 'resolved' || status() === 'closed')) {
+        tellLinked(ticket, 'child', 'resolved', { resolutionCode: state.resolutionCode ?? '', resolutionNotes: state.resolutionNotes ?? '' }, [from]);
       }
-    }),
-  );
-  setHandler(parentResolvedSignal, ({ parent, resolutionCode, resolutionNotes }) =>
-    ticket.exclusive(async () => {
-      if (!canIssue('resolve', status()) || state.parent !== parent) return;
-      await resolve(SYSTEM, resolutionCode, resolutionNotes, { resolvedBy: parent });
-      await ticket.flush();
-    }),
-  );
+    },
+    onOutcome({ from, relation, outcome, data }) {
+      if (relation !== 'parent' || outcome !== 'resolved' || !ticket.linked('parent').includes(from)) return;
+      if (!incidentLifecycle.canIssue('resolve', status())) return;
+      resolve(SYSTEM, String(data.resolutionCode ?? ''), String(data.resolutionNotes ?? ''), { resolvedBy: from });
+    },
+  });
 
-  async function onSlaThreshold(name: ClockName, percent: number, kind: ThresholdKind) {
+  function onSlaThreshold(name: ClockName, percent: number, kind: ThresholdKind) {
     const data = { clock: name, percent };
     if (kind === 'warning') {
       const event = ticket.record('sla_warning', SYSTEM, {}, data);
       ticket.notify(event, ticket.workers(), 'sla_warning', data);
     } else {
-      await escalate(ticket, handover, kind === 'breach' ? 'sla_breached' : 'sla_escalated', SYSTEM, data);
+      escalate(ticket, handover, kind === 'breach' ? 'sla_breached' : 'sla_escalated', SYSTEM, data);
     }
   }
 
   const autoCloseAt = () => (status() === 'resolved' && state.resolvedAt !== null ? state.resolvedAt + autoCloseSeconds * 1000 : null);
 
-  // Projected before anything else may run: the creation is what `sync` waits for.
-  await ticket.flush();
-
   await runUntilDone(ticket, {
-    done: () => isTerminal(status()),
-    nextWakeAt() {
-      const candidates = [nextSlaThreshold(ticket)?.at ?? null, autoCloseAt()].filter((t): t is number => t !== null);
-      return candidates.length ? Math.min(...candidates) : null;
-    },
-    async onWake() {
-      await actOnDueThresholds(ticket, onSlaThreshold);
+    done: () => incidentLifecycle.isTerminal(status()),
+    deadlines() {
       const closeAt = autoCloseAt();
-      if (closeAt !== null && Date.now() >= closeAt) close(SYSTEM, 'auto_closed');
+      return [...slaDeadlines(ticket), ...(closeAt === null ? [] : [{ name: 'auto-close', at: closeAt }])];
     },
-    continueAsNew: () => continueAsNew<typeof incident>({ carried: { ...state, autoCloseSeconds } }),
+    onDeadline(name) {
+      if (onSlaDeadline(ticket, name, onSlaThreshold)) return;
+      if (name === 'auto-close' && autoCloseAt() !== null && Date.now() >= autoCloseAt()!) close(SYSTEM, 'auto_closed');
+    },
+    statusOnHandover: handover,
+    continueAsNew: (carried: TicketState) => continueAsNew<typeof incident>({ carried: { ...carried, autoCloseSeconds } }),
   });
 }
 
@@ -265,8 +246,7 @@ function logIncident(input: NewIncident): TicketState {
     caller: input.caller,
     assignmentGroup: null,
     assignee: null,
-    parent: null,
-    children: [],
+    links: [],
     escalationLevel: 0,
     resolutionCode: null,
     resolutionNotes: null,
@@ -278,5 +258,9 @@ function logIncident(input: NewIncident): TicketState {
     closedAt: null,
     version: 0,
     eventSeq: 0,
+    seenCommands: [],
+    unprojected: { events: [], notifications: [] },
+    effects: [],
+    projection: null,
   };
 }

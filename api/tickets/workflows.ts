@@ -1,4 +1,6 @@
 import {
+  ServiceError,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -6,67 +8,150 @@ import {
 } from '@temporalio/client';
 import type { TicketView } from '../../domain/ticket';
 import { incident, type NewIncident } from '../../workflows/incident';
-import { commandUpdate, syncUpdate } from '../../workflows/kernel/messages';
+import { commandUpdate, snapshotUpdate, viewQuery } from '../../workflows/kernel/messages';
 import { unavailable } from '../problem';
-import { problemFromUpdateFailure } from '../temporalErrors';
+import { isTemporalUnavailable, problemFromUpdateFailure } from '../temporalErrors';
 
 /**
  * How long a request waits on Temporal. The client retries an unreachable
- * server on its own; past these deadlines the caller gets a 503 to retry
- * (creation is idempotent with a key) rather than a hanging request.
+ * server on its own; past this deadline the caller gets an answer rather than
+ * a hanging request: 202 when the command is durably with the ticket and will
+ * apply, 503 when it certainly did not get there.
  */
-const START_DEADLINE_MS = 5_000;
-const ANSWER_DEADLINE_MS = 15_000;
+const ANSWER_DEADLINE_MS = 10_000;
 
-/** Waits for a ticket's workflow to answer; without a worker, a 503 instead of a hang. */
-async function answer<T>(temporal: Client, work: () => Promise<T>): Promise<T> {
+/** The workflow took the message but has not answered yet (no worker, say): it will apply, once. */
+export class Accepted {
+  constructor(readonly number: string) {}
+}
+
+export class TicketWorkflowClosed extends Error {}
+
+/** Another ticket already has this number (the sequence fell behind, after a restore for instance). */
+export class NumberTaken extends Error {}
+
+/** Who started a ticket's workflow, kept in its memo: a retry may join only its own ticket. */
+const CREATION_KEY = 'creationKey';
+
+async function creationKeyOf(temporal: Client, number: string): Promise<string | null> {
   try {
-    return await temporal.withDeadline(Date.now() + ANSWER_DEADLINE_MS, work);
+    const { memo } = await temporal.workflow.getHandle(number).describe();
+    return typeof memo?.[CREATION_KEY] === 'string' ? memo[CREATION_KEY] : null;
   } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
+}
+
+const withinDeadline = <T>(temporal: Client, work: () => Promise<T>) => temporal.withDeadline(Date.now() + ANSWER_DEADLINE_MS, work);
+
+/**
+ * Starts an incident's workflow under `input.number` and gets its first view
+ * back in the same round trip (update-with-start). The number must be new
+ * (conflict policy FAIL): if a workflow has it, it is this request's own only
+ * when its creation key says so (a retry), else NumberTaken.
+ */
+export async function startIncident(
+  temporal: Client,
+  taskQueue: string,
+  input: NewIncident,
+  creationKey: string,
+): Promise<{ view: TicketView | Accepted; joined: boolean }> {
+  const start = new WithStartWorkflowOperation(incident, {
+    workflowId: input.number,
+    taskQueue,
+    args: [{ create: input }],
+    memo: { [CREATION_KEY]: creationKey },
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+  });
+  try {
+    const view = await withinDeadline(temporal, () => temporal.workflow.executeUpdateWithStart(snapshotUpdate, { startWorkflowOperation: start }));
+    return { view, joined: false };
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      if ((await creationKeyOf(temporal, input.number)) !== creationKey) throw new NumberTaken(input.number);
+      return { view: await currentView(temporal, input.number), joined: true };
+    }
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      throw unavailable(
-        `the ticket's workflow did not answer within ${ANSWER_DEADLINE_MS / 1000} s (is a worker running?); the command may still apply, so read the ticket before retrying`,
-      );
+      // Started, but no worker answered in time: the ticket exists and will run.
+      if ((await reachable(temporal)) && (await creationKeyOf(temporal, input.number)) === creationKey) return { view: new Accepted(input.number), joined: false };
+      throw engineAway();
     }
     throw error;
   }
 }
 
-/**
- * Starts an incident's workflow (its ID is the number) and waits until its
- * creation is in the read model. Starting an ID that is already running joins
- * it, so a retried create (same Idempotency-Key) never makes a second ticket.
- * Returns null if the workflow has already finished (the ticket is closed).
- */
-export async function startIncident(temporal: Client, taskQueue: string, input: NewIncident): Promise<TicketView | null> {
+/** The ticket as its workflow sees it now, or null if no workflow runs it (gone, or never was). */
+export async function liveView(temporal: Client, number: string, deadlineMs = ANSWER_DEADLINE_MS): Promise<TicketView | null> {
   try {
-    const handle = await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-      temporal.workflow.start(incident, {
-        workflowId: input.number,
-        taskQueue,
-        args: [{ create: input }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      }),
-    );
-    return await answer(temporal, () => handle.executeUpdate(syncUpdate));
+    return await temporal.withDeadline(Date.now() + deadlineMs, () => temporal.workflow.getHandle(number).query(viewQuery));
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return null;
-    throw error;
+    if (isTemporalUnavailable(error) || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw error;
+    return null;
   }
 }
 
-export class TicketWorkflowClosed extends Error {}
+async function currentView(temporal: Client, number: string): Promise<TicketView | Accepted> {
+  return (await liveView(temporal, number).catch(() => null)) ?? new Accepted(number);
+}
 
-/** Sends a command as an Update: illegal transitions come back as 409 problems, not as history. */
-export async function sendCommand(temporal: Client, number: string, name: string, payload: Record<string, unknown>): Promise<TicketView> {
+/**
+ * Sends a command as an Update whose ID is the command's: illegal transitions
+ * come back as 409 problems, not as history, and the same ID applies once
+ * even across the ticket's runs.
+ */
+export async function sendCommand(
+  temporal: Client,
+  number: string,
+  name: string,
+  payload: Record<string, unknown>,
+  commandId: string,
+): Promise<TicketView | Accepted> {
   try {
-    const handle = temporal.workflow.getHandle(number);
-    return await answer(temporal, () => handle.executeUpdate(commandUpdate<Record<string, unknown>>(name), { args: [payload as never] }));
+    return await withinDeadline(temporal, () => executeCommand(temporal, number, name, payload, commandId));
   } catch (error) {
     const problem = problemFromUpdateFailure(error);
     if (problem) throw problem;
     if (error instanceof WorkflowNotFoundError) throw new TicketWorkflowClosed(number);
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      // The server has it but no worker ran it in time: it applies when one comes back, and a retry with the same ID joins it.
+      if (await reachable(temporal)) return new Accepted(number);
+      throw engineAway();
+    }
     throw error;
+  }
+}
+
+/** gRPC FAILED_PRECONDITION: the server dropped an Update because the workflow task carrying it failed. */
+const FAILED_PRECONDITION = 9;
+const MAX_DELIVERIES = 5;
+
+/**
+ * Runs a command Update, delivering it again if the server dropped it: an
+ * Update that arrives while the ticket continues as new fails with its
+ * workflow task (UnhandledCommand) and is not retried by the server. The
+ * command's ID makes a second delivery safe: it applies once, in either run.
+ */
+export async function executeCommand(temporal: Client, number: string, name: string, payload: Record<string, unknown>, commandId: string): Promise<TicketView> {
+  for (let delivery = 1; ; delivery++) {
+    try {
+      return await temporal.workflow.getHandle(number).executeUpdate(commandUpdate<Record<string, unknown>>(name), { args: [payload as never], updateId: commandId });
+    } catch (error) {
+      const dropped = error instanceof ServiceError && (error.cause as { code?: number } | undefined)?.code === FAILED_PRECONDITION;
+      if (!dropped || delivery >= MAX_DELIVERIES) throw error;
+    }
+  }
+}
+
+const engineAway = () => unavailable('the workflow engine is unreachable; nothing was done, try again shortly');
+
+/** Whether the Temporal server answers at all: a timeout with the server up means the message waits there for a worker. */
+async function reachable(temporal: Client): Promise<boolean> {
+  try {
+    await temporal.withDeadline(Date.now() + 2_000, () => temporal.workflowService.getSystemInfo({}));
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -89,6 +89,7 @@ const VALID_PAYLOADS: Record<IncidentCommand, Record<string, unknown>> = {
   close: {},
   cancel: { reason: 'logged twice' },
   comment: { body: 'looking into it' },
+  update: { title: 'Printer on fire, still' },
   escalate: { reason: 'needs a specialist' },
   'set-priority': { impact: 1, urgency: 1 },
   'link-parent': { parent: 'INC000001' },

@@ -1,11 +1,12 @@
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import { executeCommand } from '../../api/tickets/workflows';
 import { eq } from 'drizzle-orm';
 import { teamMembers, teams, users } from '../../db/schema';
 import type { SlaTargets } from '../../domain/sla';
 import { findTicket, ticketHistory } from '../../api/tickets/readModel';
 import type { NewIncident } from '../../workflows/incident';
 import { incident } from '../../workflows';
-import { commandSignal, commandUpdate } from '../../workflows/kernel/messages';
+import { commandSignal } from '../../workflows/kernel/messages';
 import type { Stack } from './stack';
 import { eventually } from './eventually';
 
@@ -40,8 +41,9 @@ export async function startIncident(stack: Stack, overrides: Partial<NewIncident
   return { number: input.number, handle };
 }
 
-export const update = (stack: Stack, number: string, name: string, payload: Record<string, unknown> = {}, actor = 'agent@example.com') =>
-  stack.client.workflow.getHandle(number).executeUpdate(commandUpdate<Record<string, unknown>>(name), { args: [{ ...payload, actor }] });
+/** A command as an Update, delivered as the API delivers it (again, with the same ID, if the server dropped it). */
+export const update = (stack: Stack, number: string, name: string, payload: Record<string, unknown> = {}, actor = 'agent@example.com', commandId = randomUUID()) =>
+  executeCommand(stack.client, number, name, { ...payload, actor }, commandId);
 
 export const signal = (stack: Stack, number: string, name: string, payload: Record<string, unknown> = {}, actor = 'cli-user') =>
   stack.client.workflow.getHandle(number).signal(commandSignal<Record<string, unknown>>(name), { ...payload, actor });

@@ -41,11 +41,11 @@ describe('incident lifecycle', () => {
   it('keeps the status for commands that only edit fields, except assign from new', () => {
     expect(statusAfter('assign', 'new')).toBe('assigned');
     expect(statusAfter('assign', 'in_progress')).toBe('in_progress');
-    for (const c of ['comment', 'escalate', 'set-priority', 'link-parent'] as const) expect(statusAfter(c, 'pending')).toBe('pending');
+    for (const c of ['comment', 'escalate', 'set-priority', 'link-parent', 'update'] as const) expect(statusAfter(c, 'pending')).toBe('pending');
   });
 
   it('lists allowed commands in declaration order', () => {
-    expect(allowedCommands('resolved')).toEqual(['reopen', 'close', 'comment']);
+    expect(allowedCommands('resolved')).toEqual(['reopen', 'close', 'comment', 'update']);
     expect(allowedCommands('new')).toEqual(INCIDENT_COMMANDS.filter((c) => !['pend', 'resume', 'reopen', 'close'].includes(c)));
   });
 });

@@ -1,96 +1,117 @@
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, currentUpdateInfo, setHandler } from '@temporalio/workflow';
 import { z } from 'zod';
+import { requiredText } from '../../domain/text';
 import { commandSignal, commandUpdate, ILLEGAL_TRANSITION, INVALID_COMMAND, type Command, type IllegalTransitionDetails } from './messages';
 import type { Ticket } from './ticket';
 
-const actorSchema = z.object({ actor: z.string().trim().min(1).max(254) });
+const envelopeSchema = z.object({ actor: requiredText(254), commandId: requiredText(255).optional() });
+
+/** How a command may reach the ticket: approvals, say, must come through the API (an Update, with the actor authenticated), never as a forgeable Signal. */
+export type Exposure = 'update' | 'signal' | 'both';
 
 export interface CommandSpec<P> {
   payload: z.ZodType<P>;
-  /** Statuses the command may be issued from. */
-  allowedFrom(status: string): boolean;
-  /** Further preconditions; throw an ApplicationFailure to refuse. */
+  /** Default `both`. */
+  exposure?: Exposure;
+  /** Refuses an actor who may not issue the command on this ticket (throw `refuse(FORBIDDEN, …)`, from messages.ts). */
+  authorize?(actor: string): void;
+  /** Further preconditions on the payload; throw to refuse. */
   check?(payload: P): void;
-  /** Applies the command to the ticket. */
-  run(payload: P, actor: string): void | Promise<void>;
+  /** Applies the command, synchronously: a handler never awaits. */
+  run(payload: P, actor: string): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own payload type
 export type CommandSpecs = Record<string, CommandSpec<any>>;
 
-function parse<P>(spec: CommandSpec<P>, name: string, input: unknown): Command<P> {
-  const actor = actorSchema.safeParse(input);
-  const payload = spec.payload.safeParse(stripActor(input));
-  if (!actor.success || !payload.success) {
-    const issues = [...(actor.error?.issues ?? []), ...(payload.error?.issues ?? [])];
-    throw ApplicationFailure.create({
-      type: INVALID_COMMAND,
-      message: `invalid ${name}: ${issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-      nonRetryable: true,
-      details: [issues.map((i) => ({ field: i.path.join('.'), message: i.message }))],
-    });
-  }
-  return { ...payload.data, actor: actor.data.actor } as Command<P>;
+/** The ticket type's transition table (domain/lifecycle.ts), which decides what each status allows. */
+export interface CommandTable {
+  canIssue(command: string, status: string): boolean;
+  allowed(status: string): string[];
 }
 
-function stripActor(input: unknown): unknown {
+export function refuse(type: string, message: string, details?: unknown): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? undefined : [details] });
+}
+
+function parse<P>(spec: CommandSpec<P>, name: string, input: unknown): Command<P> {
+  const envelope = envelopeSchema.safeParse(input);
+  const payload = spec.payload.safeParse(stripEnvelope(input));
+  if (!envelope.success || !payload.success) {
+    const issues = [...(envelope.error?.issues ?? []), ...(payload.error?.issues ?? [])];
+    refuse(
+      INVALID_COMMAND,
+      `invalid ${name}: ${issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+      issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    );
+  }
+  return { ...payload.data, ...envelope.data } as Command<P>;
+}
+
+function stripEnvelope(input: unknown): unknown {
   if (typeof input !== 'object' || input === null) return input;
-  const { actor: _actor, ...rest } = input as Record<string, unknown>;
+  const { actor: _actor, commandId: _commandId, ...rest } = input as Record<string, unknown>;
   return rest;
 }
 
-function guard<P>(ticket: Ticket, spec: CommandSpec<P>, name: string, allowed: () => string[], command: Command<P>): void {
-  const status = ticket.state.status;
-  if (!spec.allowedFrom(status)) {
-    const details: IllegalTransitionDetails = { command: name, status, allowed: allowed() };
-    throw ApplicationFailure.create({
-      type: ILLEGAL_TRANSITION,
-      message: `cannot ${name} ${ticket.state.number} while it is ${status}`,
-      nonRetryable: true,
-      details: [details],
-    });
-  }
-  spec.check?.(command);
-}
-
 /**
- * Registers each command twice (DESIGN.md, Messages): as an Update whose
- * validator refuses illegal transitions before they enter history, and as a
- * Signal of the same name whose refusals are recorded, never thrown.
+ * Registers each command (DESIGN.md, Messages) as an Update whose validator
+ * refuses illegal transitions before they enter history, and/or as a Signal
+ * of the same name whose refusals are recorded, never thrown. Both apply the
+ * command synchronously and once per command ID.
  */
-export function registerCommands(ticket: Ticket, specs: CommandSpecs): void {
-  const allowed = () => Object.keys(specs).filter((n) => specs[n]!.allowedFrom(ticket.state.status));
-
+export function registerCommands(ticket: Ticket, table: CommandTable, specs: CommandSpecs): void {
   for (const [name, spec] of Object.entries(specs) as [string, CommandSpec<unknown>][]) {
-    const apply = async (command: Command<unknown>) => {
-      // Checked again when its turn comes: an earlier command may have moved the ticket on.
-      guard(ticket, spec, name, allowed, command);
-      const { actor, ...payload } = command;
-      await spec.run(payload, actor);
+    const guard = (command: Command<unknown>) => {
+      const status = ticket.state.status;
+      if (!table.canIssue(name, status)) {
+        const details: IllegalTransitionDetails = { command: name, status, allowed: table.allowed(status) };
+        refuse(ILLEGAL_TRANSITION, `cannot ${name} ${ticket.state.number} while it is ${status}`, details);
+      }
+      spec.authorize?.(command.actor);
+      const { actor: _actor, commandId: _commandId, ...payload } = command;
+      spec.check?.(payload);
+      return payload;
     };
+    const exposure = spec.exposure ?? 'both';
 
-    setHandler(
-      commandUpdate<unknown>(name),
-      (input) =>
-        ticket.exclusive(async () => {
-          await apply(parse(spec, name, input));
-          await ticket.flush();
+    if (exposure !== 'signal') {
+      setHandler(
+        commandUpdate<unknown>(name),
+        (input) => {
+          // A retry of an applied command (same Update ID, perhaps in an earlier run) gets the ticket as it is now.
+          const id = currentUpdateInfo()?.id;
+          if (ticket.isSeen(id)) return ticket.view();
+          const command = parse(spec, name, input);
+          const payload = guard(command);
+          ticket.remember(id);
+          spec.run(payload, command.actor);
           return ticket.view();
-        }),
-      { validator: (input) => void guard(ticket, spec, name, allowed, parse(spec, name, input)) },
-    );
+        },
+        {
+          validator: (input) => {
+            if (!ticket.isSeen(currentUpdateInfo()?.id)) guard(parse(spec, name, input));
+          },
+        },
+      );
+    }
 
-    setHandler(commandSignal<unknown>(name), (input) =>
-      ticket.exclusive(async () => {
+    if (exposure !== 'update') {
+      setHandler(commandSignal<unknown>(name), (input) => {
+        const commandId = (input as { commandId?: unknown } | null)?.commandId;
+        if (typeof commandId === 'string' && ticket.isSeen(commandId)) return;
         try {
-          await apply(parse(spec, name, input));
+          const command = parse(spec, name, input);
+          const payload = guard(command);
+          ticket.remember(command.commandId);
+          spec.run(payload, command.actor);
         } catch (error) {
           if (!(error instanceof ApplicationFailure)) throw error;
-          const actor = typeof (input as { actor?: unknown })?.actor === 'string' ? (input as { actor: string }).actor : 'unknown';
+          // The refusal is recorded under the sender's name only if that name can be stored.
+          const actor = envelopeSchema.shape.actor.safeParse((input as { actor?: unknown } | null)?.actor).data ?? 'unknown';
           ticket.record('command_rejected', actor, {}, { command: name, reason: error.message });
         }
-        await ticket.flush();
-      }),
-    );
+      });
+    }
   }
 }

@@ -1,35 +1,41 @@
 import type { TicketEvent } from '../../domain/ticket';
-import { lookups, type Ticket, type TicketFields } from './ticket';
-
-export interface EscalationOptions {
-  /** The status a ticket takes when it is handed to another team. */
-  statusOnHandover(status: string): string;
-}
+import type { Ticket } from './ticket';
 
 /**
- * Raises the escalation level and, when the assignment group names an
- * escalation team, hands the ticket to that team (functional escalation).
- * Escalating again walks further up the chain of escalation teams.
+ * Escalates now: records why, tells whoever works the ticket, and hands the
+ * ticket to the group's escalation team: at once when the caller looked the
+ * team up (the API does), else from the main loop, which looks it up. The
+ * escalation level rises with the handover only: at the top of the chain there
+ * is nobody to hand to, and the level stays.
  */
-export async function escalate(
+export function escalate(
   ticket: Ticket,
-  options: EscalationOptions,
+  statusOnHandover: (status: string) => string,
   kind: string,
   actor: string,
   data: Record<string, unknown>,
-): Promise<TicketEvent> {
+  target?: string,
+): TicketEvent {
+  const event = ticket.record(kind, actor, {}, data);
+  ticket.notify(event, ticket.workers(), 'ticket_escalated', { escalationLevel: ticket.state.escalationLevel, ...data });
   const group = ticket.state.assignmentGroup;
-  const target = group ? await lookups.escalationTeamOf(group) : null;
-  const patch: Partial<TicketFields> = { escalationLevel: ticket.state.escalationLevel + 1 };
-  if (target && target !== group) {
-    patch.assignmentGroup = target;
-    patch.assignee = null;
-    patch.status = options.statusOnHandover(ticket.state.status);
-  }
-  const previousWorkers = ticket.workers();
-  const event = ticket.record(kind, actor, patch, { ...data, escalatedTo: target });
-  const payload = { escalationLevel: ticket.state.escalationLevel, ...data };
-  ticket.notify(event, previousWorkers, 'ticket_escalated', payload);
-  if (target && target !== group) ticket.notify(event, { team: target }, 'ticket_escalated', payload);
+  if (group && target !== undefined) handOver(ticket, statusOnHandover, target, kind);
+  else if (group) ticket.enqueue({ kind: 'handover', group, reason: kind });
   return event;
+}
+
+/** Functional escalation: the ticket goes to `target`, one level up; nobody there has it yet. */
+export function handOver(ticket: Ticket, statusOnHandover: (status: string) => string, target: string, reason: string): void {
+  const state = ticket.state;
+  if (target === state.assignmentGroup) return;
+  const previousWorkers = ticket.workers();
+  const event = ticket.record(
+    'handed_over',
+    'system',
+    { assignmentGroup: target, assignee: null, status: statusOnHandover(state.status), escalationLevel: state.escalationLevel + 1 },
+    { reason },
+  );
+  const payload = { escalationLevel: state.escalationLevel, reason };
+  ticket.notify(event, previousWorkers, 'ticket_escalated', payload);
+  ticket.notify(event, { team: target }, 'ticket_escalated', payload);
 }

@@ -1,40 +1,30 @@
-import {
-  BREACH_PERCENT,
-  dueThresholds,
-  markFired,
-  nextThreshold,
-  type Threshold,
-} from '../../domain/slaClock';
+import { BREACH_PERCENT, dueThresholds, markFired, nextThreshold } from '../../domain/slaClock';
+import type { Deadline } from './lifecycle';
 import type { ClockName, Ticket } from './ticket';
 
 const CLOCKS: ClockName[] = ['response', 'resolution'];
+const PREFIX = 'sla:';
 
-/** The next instant an SLA threshold falls due on any running clock. */
-export function nextSlaThreshold(ticket: Ticket): Threshold | null {
+/** The next threshold of each running clock, as deadlines named `sla:<clock>`. */
+export function slaDeadlines(ticket: Ticket): Deadline[] {
   const now = Date.now();
-  let earliest: Threshold | null = null;
-  for (const name of CLOCKS) {
+  return CLOCKS.flatMap((name) => {
     const next = nextThreshold(ticket.state.clocks[name], ticket.state.sla.warnAtPercent, now, ticket.calendar);
-    if (next && (!earliest || next.at < earliest.at)) earliest = next;
-  }
-  return earliest;
+    return next ? [{ name: `${PREFIX}${name}`, at: next.at }] : [];
+  });
 }
 
 export type ThresholdKind = 'warning' | 'breach' | 'escalation';
+export type ThresholdHandler = (clock: ClockName, percent: number, kind: ThresholdKind) => void;
 
-export interface ThresholdHandler {
-  (clock: ClockName, percent: number, kind: ThresholdKind): Promise<void>;
-}
-
-/** Acts once on every threshold due now, marking each as acted upon first so a retry never repeats it. */
-export async function actOnDueThresholds(ticket: Ticket, handle: ThresholdHandler): Promise<void> {
-  const now = Date.now();
-  for (const name of CLOCKS) {
-    const warnAt = ticket.state.sla.warnAtPercent;
-    for (const percent of dueThresholds(ticket.state.clocks[name], warnAt, now, ticket.calendar)) {
-      ticket.setClock(name, markFired(ticket.state.clocks[name], percent));
-      const kind: ThresholdKind = percent < BREACH_PERCENT ? 'warning' : percent === BREACH_PERCENT ? 'breach' : 'escalation';
-      await handle(name, percent, kind);
-    }
+/** If `deadline` is an SLA deadline, acts once on every threshold of its clock due now; false otherwise. */
+export function onSlaDeadline(ticket: Ticket, deadline: string, handle: ThresholdHandler): boolean {
+  if (!deadline.startsWith(PREFIX)) return false;
+  const name = deadline.slice(PREFIX.length) as ClockName;
+  const warnAt = ticket.state.sla.warnAtPercent;
+  for (const percent of dueThresholds(ticket.state.clocks[name], warnAt, Date.now(), ticket.calendar)) {
+    ticket.setClock(name, markFired(ticket.state.clocks[name], percent));
+    handle(name, percent, percent < BREACH_PERCENT ? 'warning' : percent === BREACH_PERCENT ? 'breach' : 'escalation');
   }
+  return true;
 }

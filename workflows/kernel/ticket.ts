@@ -1,14 +1,24 @@
-import { condition, proxyActivities } from '@temporalio/workflow';
-import type { TicketActivities } from '../../activities/types';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import { calendarFor, type BusinessCalendar } from '../../domain/calendar';
 import type { SlaPolicy } from '../../domain/sla';
 import { viewClock, type SlaClock } from '../../domain/slaClock';
-import type { FieldChange, NotificationRequest, Recipient, TicketEvent, TicketFacts, TicketView } from '../../domain/ticket';
+import type { FieldChange, Link, NotificationRequest, Recipient, TicketEvent, TicketFacts, TicketView } from '../../domain/ticket';
+import type { Effect } from './effects';
+import type { ProjectionBatch } from '../../activities/types';
+import { TICKET_STATUS, TICKET_TYPE } from './searchAttributes';
 
 export type ClockName = 'response' | 'resolution';
+export type QueuedNotification = NotificationRequest & { eventId: string };
+
+/** Why the read model is behind, while it is. */
+export interface ProjectionTrouble {
+  failingSince: number;
+  failures: number;
+  error: string;
+}
 
 /** Everything a ticket workflow knows; plain data, carried across continue-as-new. */
-export interface TicketState extends TicketFacts {
+export interface TicketState extends Omit<TicketFacts, 'parent' | 'children'> {
   sla: SlaPolicy;
   clocks: Record<ClockName, SlaClock>;
   createdAt: number;
@@ -16,6 +26,14 @@ export interface TicketState extends TicketFacts {
   resolvedAt: number | null;
   closedAt: number | null;
   eventSeq: number;
+  links: Link[];
+  /** IDs of the latest commands applied (Update IDs, signals' commandId): a retried command applies once, across runs too. */
+  seenCommands: string[];
+  /** Recorded but not yet in the read model: carried across continue-as-new, so a new run never waits on the database. */
+  unprojected: { events: TicketEvent[]; notifications: QueuedNotification[] };
+  /** Work the main loop owes the outside world (lookups, fan-out), in order. */
+  effects: Effect[];
+  projection: ProjectionTrouble | null;
 }
 
 /** The fields a command may change; each change is recorded with its old and new value. */
@@ -31,40 +49,38 @@ export type TicketFields = Pick<
   | 'caller'
   | 'assignmentGroup'
   | 'assignee'
-  | 'parent'
   | 'escalationLevel'
   | 'resolutionCode'
   | 'resolutionNotes'
 >;
 
-const activities = proxyActivities<TicketActivities>({
-  startToCloseTimeout: '30 seconds',
-  // The read model must converge: retry for as long as the database is away.
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
-});
-export const lookups = { escalationTeamOf: activities.escalationTeamOf };
+/** How many command IDs a ticket remembers: far more than any client retries within a run's life. */
+const SEEN_COMMANDS_KEPT = 500;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * A ticket inside its workflow: state, the audit trail it appends to, and the
- * projection that carries both to PostgreSQL. Mutations are synchronous, so a
- * handler's change is whole before it first awaits.
+ * queues the main loop drains (projection, effects). Every method is
+ * synchronous: a command applies whole, at the instant its handler is entered,
+ * whatever the database or other workflows are doing.
  */
 export class Ticket {
   readonly calendar: BusinessCalendar;
-  private unflushedEvents: TicketEvent[] = [];
-  private unflushedNotifications: (NotificationRequest & { eventId: string })[] = [];
-  private projectedVersion = 0;
-  /** The tail of the queue of exclusive work: each piece starts when the one before it settles. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The batch the projector is writing now; carried over with the rest if the run ends first. */
+  private inFlight: ProjectionBatch | null = null;
+  private projectedVersion: number;
 
   constructor(readonly state: TicketState) {
     this.calendar = calendarFor(state.sla.calendar);
-    this.projectedVersion = state.version;
+    this.projectedVersion = state.unprojected.events.length > 0 ? 0 : state.version;
+    upsertSearchAttributes([
+      { key: TICKET_TYPE, value: state.type },
+      { key: TICKET_STATUS, value: state.status },
+    ]);
   }
 
-  /** Records an event, applying `patch` and keeping each changed field's old and new value. */
+  /** Records an event at this instant, applying `patch` and keeping each changed field's old and new value. */
   record(kind: string, actor: string, patch: Partial<TicketFields> = {}, data: Record<string, unknown> = {}): TicketEvent {
     const changes: FieldChange[] = [];
     for (const [field, to] of Object.entries(patch) as [keyof TicketFields, unknown][]) {
@@ -73,6 +89,7 @@ export class Ticket {
       changes.push({ field, from, to });
       (this.state as unknown as Record<string, unknown>)[field] = to;
     }
+    if (changes.some((c) => c.field === 'status')) upsertSearchAttributes([{ key: TICKET_STATUS, value: this.state.status }]);
     const now = Date.now();
     this.state.version += 1;
     this.state.eventSeq += 1;
@@ -87,13 +104,18 @@ export class Ticket {
       changes,
       data,
     };
-    this.unflushedEvents.push(event);
+    this.state.unprojected.events.push(event);
     return event;
   }
 
   notify(event: TicketEvent, recipient: Recipient | null, template: string, payload: Record<string, unknown> = {}): void {
     if (recipient === null) return;
-    this.unflushedNotifications.push({ eventId: event.id, recipient, template, payload: { number: this.state.number, title: this.state.title, ...payload } });
+    this.state.unprojected.notifications.push({
+      eventId: event.id,
+      recipient,
+      template,
+      payload: { number: this.state.number, title: this.state.title, ...payload },
+    });
   }
 
   /** The people a notification about this ticket's work goes to: its assignee, else its group. */
@@ -111,32 +133,70 @@ export class Ticket {
     this.state.clocks[name] = clock;
   }
 
-  /** Writes everything recorded so far to the read model. Safe to call concurrently: the row is version-guarded and events are idempotent. */
-  async flush(): Promise<void> {
-    if (this.unflushedEvents.length === 0 && this.projectedVersion === this.state.version) return;
-    const events = this.unflushedEvents;
-    const notifications = this.unflushedNotifications;
-    this.unflushedEvents = [];
-    this.unflushedNotifications = [];
-    const view = this.view();
-    await activities.projectTicket({ view, events, notifications });
-    this.projectedVersion = Math.max(this.projectedVersion, view.version);
+  linked(relation: Link['relation']): string[] {
+    return this.state.links.filter((l) => l.relation === relation).map((l) => l.target);
   }
 
-  /** Waits until the read model holds every change made so far. */
-  async synced(): Promise<void> {
-    await condition(() => this.projectedVersion >= this.state.version);
+  /** Adds a link; false when it is there already (a second link to the same ticket is a no-op). */
+  addLink(link: Link): boolean {
+    if (this.state.links.some((l) => l.relation === link.relation && l.target === link.target)) return false;
+    this.state.links.push(link);
+    return true;
   }
 
-  /**
-   * Runs `work` alone and in call order (a FIFO lock): commands and timers
-   * that await activities must not interleave, and signals apply in the order
-   * they arrived.
-   */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work);
-    this.queue = result.catch(() => undefined);
-    return result;
+  removeLink(link: Link): void {
+    this.state.links = this.state.links.filter((l) => l.relation !== link.relation || l.target !== link.target);
+  }
+
+  /** Queues work for the main loop. */
+  enqueue(effect: Effect): void {
+    this.state.effects.push(effect);
+  }
+
+  /** Remembers an applied command's ID, forgetting the oldest beyond the bound. */
+  remember(id: string | undefined): void {
+    if (id === undefined) return;
+    this.state.seenCommands.push(id);
+    if (this.state.seenCommands.length > SEEN_COMMANDS_KEPT) this.state.seenCommands.splice(0, this.state.seenCommands.length - SEEN_COMMANDS_KEPT);
+  }
+
+  isSeen(id: string | undefined): boolean {
+    return id !== undefined && this.state.seenCommands.includes(id);
+  }
+
+  needsProjection(): boolean {
+    return this.inFlight === null && (this.state.unprojected.events.length > 0 || this.projectedVersion < this.state.version);
+  }
+
+  /** Everything recorded since the last batch, coalesced into one write of the latest view. */
+  takeBatch(): ProjectionBatch {
+    const batch = { view: this.view(), ...this.state.unprojected };
+    this.state.unprojected = { events: [], notifications: [] };
+    this.inFlight = batch;
+    return batch;
+  }
+
+  batchWritten(): void {
+    this.projectedVersion = Math.max(this.projectedVersion, this.inFlight!.view.version);
+    this.inFlight = null;
+  }
+
+  /** Puts a refused batch back in front of what was recorded since, so nothing is lost and order is kept. */
+  batchRefused(): void {
+    const { events, notifications } = this.inFlight!;
+    this.state.unprojected = { events: [...events, ...this.state.unprojected.events], notifications: [...notifications, ...this.state.unprojected.notifications] };
+    this.inFlight = null;
+  }
+
+  /** Nothing left to write or to do: the read model and the other tickets know everything. */
+  settled(): boolean {
+    return this.inFlight === null && !this.needsProjection() && this.state.effects.length === 0;
+  }
+
+  /** The state to carry into the next run, with whatever the current run could not write yet. */
+  carried(): TicketState {
+    if (this.inFlight) this.batchRefused();
+    return this.state;
   }
 
   view(): TicketView {
@@ -155,8 +215,9 @@ export class Ticket {
       caller: s.caller,
       assignmentGroup: s.assignmentGroup,
       assignee: s.assignee,
-      parent: s.parent,
-      children: [...s.children],
+      parent: this.linked('parent')[0] ?? null,
+      children: this.linked('child'),
+      links: s.links.map((l) => ({ ...l })),
       escalationLevel: s.escalationLevel,
       slaId: s.sla.id,
       sla: {
@@ -173,4 +234,18 @@ export class Ticket {
       version: s.version,
     };
   }
+}
+
+/** State carried by a kernel v1 run (parent and children as fields, no queues) in the shape v2 keeps. */
+export function upgradeState(carried: TicketState | (Omit<TicketState, 'links' | 'seenCommands' | 'unprojected' | 'effects' | 'projection'> & { parent: string | null; children: string[] })): TicketState {
+  if ('links' in carried) return carried;
+  const { parent, children, ...rest } = carried;
+  return {
+    ...rest,
+    links: [...(parent ? [{ relation: 'parent' as const, target: parent }] : []), ...children.map((target) => ({ relation: 'child' as const, target }))],
+    seenCommands: [],
+    unprojected: { events: [], notifications: [] },
+    effects: [],
+    projection: null,
+  };
 }

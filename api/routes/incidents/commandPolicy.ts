@@ -1,11 +1,12 @@
+import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
+import { teams } from '../../../db/schema';
 import { isTeamMember, teamExists, userByEmail, type User } from '../../../db/people';
 import type { IncidentCommandPayloads } from '../../../domain/incident';
 import { isOpen, type IncidentCommand, type IncidentStatus } from '../../../domain/incidentLifecycle';
 import type { TicketView } from '../../../domain/ticket';
 import { isStaff } from '../../middleware/auth';
 import { forbidden, unprocessable } from '../../problem';
-import { findTicket } from '../../tickets/readModel';
 
 /** What callers may do on their own incidents: talk, confirm the resolution, or reopen it. */
 const END_USER_COMMANDS: IncidentCommand[] = ['comment', 'close', 'reopen'];
@@ -17,6 +18,7 @@ const END_USER_COMMANDS: IncidentCommand[] = ['comment', 'close', 'reopen'];
  */
 export async function authorizeCommand(
   db: Database,
+  find: (number: string) => Promise<TicketView | null>,
   user: User,
   ticket: TicketView,
   command: IncidentCommand,
@@ -35,8 +37,15 @@ export async function authorizeCommand(
       await checkAssignment(db, ticket, payload as IncidentCommandPayloads['assign']);
       return payload;
     case 'link-parent':
-      await checkParent(db, ticket, (payload as IncidentCommandPayloads['link-parent']).parent);
+      await checkParent(find, ticket, (payload as IncidentCommandPayloads['link-parent']).parent);
       return payload;
+    case 'escalate':
+      return { ...payload, to: await escalationTarget(db, ticket) };
+    case 'update': {
+      const { caller } = payload as IncidentCommandPayloads['update'];
+      if (caller) await checkCaller(db, caller);
+      return payload;
+    }
     default:
       return payload;
   }
@@ -49,21 +58,37 @@ async function checkAssignment(db: Database, ticket: TicketView, { assignmentGro
   if (assignee === undefined) return;
   const person = await userByEmail(db, assignee);
   if (!person) throw unprocessable('assignee', `no user with email ${assignee}`);
+  if (!person.active) throw unprocessable('assignee', `${assignee} is deactivated`);
   if (!isStaff(person)) throw unprocessable('assignee', `${assignee} is not an agent`);
   const group = assignmentGroup ?? ticket.assignmentGroup;
   if (group && !(await isTeamMember(db, group, person.id))) throw unprocessable('assignee', `${assignee} is not a member of ${group}`);
 }
 
-async function checkParent(db: Database, ticket: TicketView, parentNumber: string) {
+/** A caller must be someone who can follow their ticket: a known, active user. */
+export async function checkCaller(db: Database, caller: string) {
+  const person = await userByEmail(db, caller);
+  if (!person) throw unprocessable('caller', `no user with email ${caller}`);
+  if (!person.active) throw unprocessable('caller', `${caller} is deactivated`);
+}
+
+/** A manual escalation needs somewhere to go: the assignment group's escalation team, looked up here so the workflow hands over at once. */
+async function escalationTarget(db: Database, ticket: TicketView): Promise<string> {
+  if (!ticket.assignmentGroup) throw unprocessable('assignmentGroup', `${ticket.number} has no assignment group to escalate from`);
+  const [team] = await db.select({ escalationTeam: teams.escalationTeam }).from(teams).where(eq(teams.name, ticket.assignmentGroup));
+  if (!team?.escalationTeam) throw unprocessable('assignmentGroup', `${ticket.assignmentGroup} has no escalation team`);
+  return team.escalationTeam;
+}
+
+async function checkParent(find: (number: string) => Promise<TicketView | null>, ticket: TicketView, parentNumber: string) {
   if (parentNumber === ticket.number) throw unprocessable('parent', 'an incident cannot be its own parent');
-  const parent = await findTicket(db, parentNumber);
+  const parent = await find(parentNumber);
   if (!parent || parent.type !== 'incident') throw unprocessable('parent', `no incident ${parentNumber}`);
   if (!isOpen(parent.status as IncidentStatus)) throw unprocessable('parent', `${parentNumber} is ${parent.status}; a parent must be open`);
   if (ticket.parent !== null && ticket.parent !== parentNumber) throw unprocessable('parent', `${ticket.number} is already a child of ${ticket.parent}`);
   // Walk up from the parent: meeting this ticket would close a loop. The visited set ends
   // the walk on any loop already present (links made concurrently or by signal).
   const visited = new Set<string>([parent.number]);
-  for (let ancestor: TicketView | null = parent; ancestor?.parent; ancestor = await findTicket(db, ancestor.parent)) {
+  for (let ancestor: TicketView | null = parent; ancestor?.parent; ancestor = await find(ancestor.parent)) {
     if (ancestor.parent === ticket.number) throw unprocessable('parent', `${parentNumber} already descends from ${ticket.number}`);
     if (visited.has(ancestor.parent)) throw unprocessable('parent', `the parents of ${parentNumber} form a loop`);
     visited.add(ancestor.parent);

@@ -1,7 +1,8 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { userByEmail, type User } from '../../../db/people';
+import type { User } from '../../../db/people';
 import { slas } from '../../../db/schema';
 import type { IncidentCommand } from '../../../domain/incidentLifecycle';
 import type { SlaPolicy } from '../../../domain/sla';
@@ -10,10 +11,12 @@ import type { AppEnv } from '../../context';
 import { isStaff } from '../../middleware/auth';
 import { conflict, forbidden, notFound, unprocessable } from '../../problem';
 import { asTicketJson, cursorAfter, page } from '../../schemas';
-import { reserveIncidentNumber } from '../../tickets/numbers';
+import { randomUUID } from 'node:crypto';
+import { logIncident } from '../../tickets/creation';
 import { asOfNow, findTicket, listTickets, ticketHistory } from '../../tickets/readModel';
-import { sendCommand, startIncident, TicketWorkflowClosed } from '../../tickets/workflows';
-import { authorizeCommand } from './commandPolicy';
+import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
+import { Accepted, sendCommand, TicketWorkflowClosed } from '../../tickets/workflows';
+import { authorizeCommand, checkCaller } from './commandPolicy';
 import type * as routes from './incidents.routes';
 
 async function slaPolicy(db: Database, slaId: string | undefined): Promise<SlaPolicy> {
@@ -22,12 +25,17 @@ async function slaPolicy(db: Database, slaId: string | undefined): Promise<SlaPo
     .from(slas)
     .where(slaId ? eq(slas.id, slaId) : eq(slas.isDefault, true));
   if (!row) throw slaId ? unprocessable('slaId', `no SLA ${slaId}`) : unprocessable('slaId', 'no default SLA is configured; name one');
+  if (!row.active) throw unprocessable('slaId', `SLA ${row.name} is deactivated`);
   return { id: row.id, name: row.name, targets: row.targets, warnAtPercent: row.warnAtPercent, calendar: row.calendar };
 }
 
-/** The incident, if this user may see it: end users see only their own, and others' do not exist for them. */
-async function visibleIncident(db: Database, user: User, number: string): Promise<TicketView> {
-  const ticket = await findTicket(db, number);
+/**
+ * The incident, if this user may see it: end users see only their own, and
+ * others' do not exist for them. One just logged may not be in the read model
+ * yet: its workflow answers for it (read your own writes).
+ */
+async function visibleIncident(db: Database, temporal: Client, user: User, number: string, find = ticketToRead): Promise<TicketView> {
+  const ticket = await find(db, temporal, number);
   if (!ticket || ticket.type !== 'incident' || (!isStaff(user) && ticket.caller !== user.email)) throw notFound(`no incident ${number}`);
   return ticket;
 }
@@ -42,27 +50,24 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
     if (body.caller !== undefined && body.caller !== user.email) throw forbidden('end users log incidents for themselves');
   }
   const caller = body.caller ?? (isStaff(user) ? null : user.email);
-  if (caller && !(await userByEmail(db, caller))) throw unprocessable('caller', `no user with email ${caller}`);
+  if (caller) await checkCaller(db, caller);
   const sla = await slaPolicy(db, body.slaId);
 
-  const { number, replay } = await reserveIncidentNumber(db, key ? { userId: user.id, key, request: body } : undefined);
-  const started = await startIncident(temporal, taskQueue, {
-    number,
-    title: body.title,
-    description: body.description,
-    category: body.category ?? null,
-    impact: body.impact,
-    urgency: body.urgency,
-    caller,
-    createdBy: user.email,
-    sla,
-    autoCloseSeconds,
-  });
-  const ticket = started ?? (await findTicket(db, number));
-  if (!ticket) throw notFound(`incident ${number} is no longer available`);
+  const input = { title: body.title, description: body.description, category: body.category ?? null, impact: body.impact, urgency: body.urgency, caller, createdBy: user.email, sla, autoCloseSeconds };
+  const { view, replay } = await logIncident(db, temporal, taskQueue, input, key ? { userId: user.id, key, request: body } : undefined);
+  const number = view instanceof Accepted ? view.number : view.number;
   c.header('Location', `/api/v1/incidents/${number}`);
-  return c.json(asTicketJson(ticket), replay ? 200 : 201);
+  if (view instanceof Accepted) return c.json(accepted(number, key), 202);
+  return c.json(asTicketJson(view), replay ? 200 : 201);
 };
+
+/** What a 202 says: the ticket has the request and will act on it; retry with the same key to learn the outcome. */
+const accepted = (number: string, commandId: string | undefined) => ({
+  number,
+  status: 'accepted' as const,
+  location: `/api/v1/incidents/${number}`,
+  ...(commandId !== undefined && { idempotencyKey: commandId }),
+});
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   const user = c.get('user');
@@ -80,14 +85,15 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 };
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
-  const ticket = await visibleIncident(c.get('deps').db, c.get('user'), c.req.valid('param').number);
+  const { db, temporal } = c.get('deps');
+  const ticket = await visibleIncident(db, temporal, c.get('user'), c.req.valid('param').number);
   return c.json(asTicketJson(asOfNow(ticket)), 200);
 };
 
 export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) => {
   const user = c.get('user');
-  const { db } = c.get('deps');
-  const { number } = await visibleIncident(db, user, c.req.valid('param').number);
+  const { db, temporal } = c.get('deps');
+  const { number } = await visibleIncident(db, temporal, user, c.req.valid('param').number);
   const events = await ticketHistory(db, number);
   // Work notes stay between agents.
   const visible = isStaff(user) ? events : events.filter((e) => !(e.kind === 'commented' && e.data.visibility === 'internal'));
@@ -98,10 +104,14 @@ export function commandHandler(command: IncidentCommand): RouteHandler<(typeof r
   return async (c) => {
     const user = c.get('user');
     const { db, temporal } = c.get('deps');
-    const ticket = await visibleIncident(db, user, c.req.valid('param').number);
-    const payload = await authorizeCommand(db, user, ticket, command, c.req.valid('json'));
+    const ticket = await visibleIncident(db, temporal, user, c.req.valid('param').number, ticketToCommand);
+    const payload = await authorizeCommand(db, (n) => ticketToRead(db, temporal, n), user, ticket, command, c.req.valid('json'));
+    // The key names the command, so a retry applies it once; without one, the answer gives the ID to retry with.
+    const key = c.req.valid('header')['idempotency-key'] ?? randomUUID();
     try {
-      const view = await sendCommand(temporal, ticket.number, command, { ...payload, actor: user.email });
+      const view = await sendCommand(temporal, ticket.number, command, { ...payload, actor: user.email }, `${user.id}:${key}`);
+      c.header('Location', `/api/v1/incidents/${ticket.number}`);
+      if (view instanceof Accepted) return c.json(accepted(ticket.number, key), 202);
       return c.json(asTicketJson(view), 200);
     } catch (error) {
       if (!(error instanceof TicketWorkflowClosed)) throw error;

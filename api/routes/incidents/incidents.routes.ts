@@ -1,10 +1,26 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createIncidentSchema, incidentCommandSchemas } from '../../../domain/incident';
 import { INCIDENT_COMMANDS, INCIDENT_STATUSES, type IncidentCommand } from '../../../domain/incidentLifecycle';
+import { requiredText } from '../../../domain/text';
 import { problemResponses } from '../../problem';
 import { listOf, numberParam, paginationQuery, ticketEventSchema, ticketSchema } from '../../schemas';
 
 const tags = ['Incidents'];
+const idempotencyHeader = z.object({
+  'idempotency-key': requiredText(255)
+    .optional()
+    .openapi({ description: 'Makes a retry of this request apply once', example: '3f0c9a52-5d1e-4a43-9b8e-2f4c7b3f9d10' }),
+});
+const acceptedResponse = {
+  description: 'Accepted: the ticket has the request and applies it once a worker runs it (none answered in time). Retry with the same Idempotency-Key to get the outcome.',
+  content: {
+    'application/json': {
+      schema: z
+        .object({ number: z.string(), status: z.literal('accepted'), location: z.string(), idempotencyKey: z.string().optional() })
+        .openapi('Accepted'),
+    },
+  },
+};
 const security = [{ bearer: [] }];
 const ticketContent = { 'application/json': { schema: ticketSchema } };
 
@@ -14,14 +30,17 @@ export const create = createRoute({
   tags,
   security,
   summary: 'Log an incident',
-  description: 'Send an `Idempotency-Key` header to make retries safe: the same key returns the same incident (200) instead of a second one.',
+  description:
+    'Send an `Idempotency-Key` header to make retries safe: the same key returns the same incident (200) instead of a second one, for 24 hours. ' +
+    'The answer comes from the workflow itself; lists and search follow within a second.',
   request: {
-    headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
+    headers: idempotencyHeader,
     body: { required: true, content: { 'application/json': { schema: createIncidentSchema.meta({ id: 'NewIncident' }) } } },
   },
   responses: {
     201: { description: 'Logged', content: ticketContent },
     200: { description: 'Already logged with this Idempotency-Key', content: ticketContent },
+    202: acceptedResponse,
     ...problemResponses(400, 401, 403, 422, 503),
   },
 });
@@ -88,7 +107,11 @@ const COMMAND_SUMMARIES: Record<IncidentCommand, string> = {
   escalate: 'Escalate to the assignment group’s escalation team',
   'set-priority': 'Change impact and urgency; SLA clocks keep elapsed time',
   'link-parent': 'Make this incident a child of another; it follows the parent’s resolution',
+  update: 'Correct the report: title, description, category, caller',
 };
+
+/** What a client sends: the command's payload less what the API fills in itself (the escalation target). */
+const requestSchema = (command: IncidentCommand) => (command === 'escalate' ? incidentCommandSchemas.escalate.omit({ to: true }) : incidentCommandSchemas[command]);
 
 /** One route per command, generated from the command schemas so the document lists each payload. */
 export const commands = INCIDENT_COMMANDS.map((command) => ({
@@ -101,8 +124,13 @@ export const commands = INCIDENT_COMMANDS.map((command) => ({
     summary: COMMAND_SUMMARIES[command],
     request: {
       params: numberParam,
-      body: { required: true, content: { 'application/json': { schema: incidentCommandSchemas[command] as z.ZodType<Record<string, unknown>> } } },
+      headers: idempotencyHeader,
+      body: { required: true, content: { 'application/json': { schema: requestSchema(command) as z.ZodType<Record<string, unknown>> } } },
     },
-    responses: { 200: { description: 'The incident after the command', content: ticketContent }, ...problemResponses(400, 401, 403, 404, 409, 422, 503) },
+    responses: {
+      200: { description: 'The incident after the command, as its workflow sees it', content: ticketContent },
+      202: acceptedResponse,
+      ...problemResponses(400, 401, 403, 404, 409, 422, 503),
+    },
   }),
 }));

@@ -1,0 +1,88 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import { rowsOf, type Database } from '../../db/client';
+import { idempotencyKeys } from '../../db/schema';
+import { formatTicketNumber } from '../../domain/numbering';
+import type { TicketView } from '../../domain/ticket';
+import type { NewIncident } from '../../workflows/incident';
+import { unprocessable } from '../problem';
+import { findTicket } from './readModel';
+import { Accepted, NumberTaken, startIncident } from './workflows';
+
+/** How long an Idempotency-Key is remembered: long past any client's retries, short enough to reuse keys. */
+export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
+/** Numbers tried when the sequence has fallen behind Temporal (after a restore): each taken one is skipped. */
+const MAX_NUMBER_ATTEMPTS = 20;
+
+export interface Idempotency {
+  userId: string;
+  key: string;
+  request: unknown;
+}
+
+export type Created = { view: TicketView | Accepted; replay: boolean };
+
+const hashOf = (request: unknown) => createHash('sha256').update(JSON.stringify(request)).digest('hex');
+
+async function nextNumber(db: Database): Promise<string> {
+  const [row] = rowsOf<{ seq: string | number }>(await db.execute(sql`select nextval('incident_number_seq') as seq`));
+  return formatTicketNumber('incident', Number(row!.seq));
+}
+
+/**
+ * The key's claim, if a live one exists: expired claims are forgotten first.
+ * A claim with another body is refused rather than answered with the first ticket.
+ */
+async function liveClaim(db: Database, { userId, key, request }: Idempotency) {
+  const mine = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
+  await db.delete(idempotencyKeys).where(and(mine, lt(idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})`)));
+  const [claim] = await db.select().from(idempotencyKeys).where(mine);
+  if (claim && claim.requestHash !== hashOf(request)) throw unprocessable('header.idempotency-key', 'this key was already used with a different request');
+  return claim ?? null;
+}
+
+/**
+ * Logs an incident in one round trip to its workflow. With an Idempotency-Key,
+ * the key is checked before a number is taken (replays leave no gaps), the
+ * first request's claim fixes the number, and a retry gets that ticket back,
+ * never a second one and never a new run of one that has ended. Numbers are
+ * always new to Temporal, so a sequence that fell behind can never hand out
+ * another caller's ticket: a taken number is skipped.
+ */
+export async function logIncident(
+  db: Database,
+  temporal: Client,
+  taskQueue: string,
+  input: Omit<NewIncident, 'number'>,
+  idempotency?: Idempotency,
+): Promise<Created> {
+  const creationKey = idempotency ? `${idempotency.userId}:${idempotency.key}` : randomUUID();
+  let claim = idempotency ? await liveClaim(db, idempotency) : null;
+  if (claim?.startedAt) return { view: (await findTicket(db, claim.number)) ?? new Accepted(claim.number), replay: true };
+
+  let number = claim?.number ?? (await nextNumber(db));
+  if (idempotency && !claim) {
+    const [claimed] = await db
+      .insert(idempotencyKeys)
+      .values({ userId: idempotency.userId, key: idempotency.key, requestHash: hashOf(idempotency.request), number })
+      .onConflictDoNothing()
+      .returning();
+    // A concurrent retry claimed the key first: go on with its number (its start and ours settle on one workflow).
+    claim = claimed ?? (await liveClaim(db, idempotency));
+    if (claim?.startedAt) return { view: (await findTicket(db, claim.number)) ?? new Accepted(claim.number), replay: true };
+    number = claim!.number;
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { view, joined } = await startIncident(temporal, taskQueue, { ...input, number }, creationKey);
+      if (idempotency) await db.update(idempotencyKeys).set({ startedAt: sql`now()` }).where(and(eq(idempotencyKeys.userId, idempotency.userId), eq(idempotencyKeys.key, idempotency.key)));
+      return { view, replay: joined };
+    } catch (error) {
+      if (!(error instanceof NumberTaken) || attempt >= MAX_NUMBER_ATTEMPTS) throw error;
+      number = await nextNumber(db);
+      if (idempotency) await db.update(idempotencyKeys).set({ number }).where(and(eq(idempotencyKeys.userId, idempotency.userId), eq(idempotencyKeys.key, idempotency.key)));
+    }
+  }
+}
