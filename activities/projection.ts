@@ -4,6 +4,7 @@ import { and, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { outbox, projectionFailures, teamMembers, ticketEvents, ticketLinks, tickets, users } from '../db/schema';
 import { parseTicketNumber } from '../domain/numbering';
+import { toStorable } from '../domain/text';
 import { PROJECTION_REFUSED, type Recipient, type TicketEvent, type TicketView } from '../domain/ticket';
 import type { ProjectionBatch } from './types';
 
@@ -21,11 +22,11 @@ function canonical(value: unknown): string {
 
 export const eventHash = (e: TicketEvent) => createHash('sha256').update(canonical(e)).digest('hex');
 
-/** SQLSTATE of a database error, through drizzle's wrapping. */
-function sqlstateOf(error: unknown): string | null {
+/** The database's own error under drizzle's wrapping (whose message quotes the query's parameters, refused data included). */
+function databaseError(error: unknown): { sqlstate: string; message: string } | null {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return { sqlstate: code, message: e.message };
   }
   return null;
 }
@@ -38,8 +39,8 @@ class LineageConflict extends Error {}
  * the row (only if this version is newer than the stored one, so a late
  * retry never overwrites newer state), its events (keyed and hashed: a retry
  * adds nothing, another ticket's history under the same id is refused), its
- * links and its notifications. Data PostgreSQL refuses (SQLSTATE class 22)
- * and lineage conflicts fail for good, recorded for /health.
+ * links and its notifications. Other data PostgreSQL refuses (SQLSTATE class
+ * 22) and lineage conflicts fail for good, recorded for /health.
  */
 export function createProjection(db: Database) {
   async function addressesOf(tx: Database, recipient: Recipient): Promise<string[]> {
@@ -121,12 +122,13 @@ export function createProjection(db: Database) {
 
   return async function projectTicket(batch: ProjectionBatch): Promise<void> {
     try {
-      await write(batch);
+      // Text the edges refuse can still come from older code or a client that bypassed the API; it is stored marked, never left to freeze the ticket.
+      await write(toStorable(batch));
     } catch (error) {
-      const sqlstate = sqlstateOf(error);
-      const refused = error instanceof LineageConflict || sqlstate?.startsWith('22');
-      if (!refused) throw error;
-      const message = error instanceof LineageConflict ? error.message : `the database refused ${batch.view.number} (SQLSTATE ${sqlstate}): ${(error as Error).message}`;
+      const refusal = databaseError(error);
+      const sqlstate = refusal?.sqlstate ?? null;
+      if (!(error instanceof LineageConflict) && !sqlstate?.startsWith('22')) throw error;
+      const message = error instanceof LineageConflict ? error.message : `the database refused ${batch.view.number} (SQLSTATE ${sqlstate}): ${refusal!.message}`;
       await db
         .insert(projectionFailures)
         .values({ number: batch.view.number, error: message, sqlstate })

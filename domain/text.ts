@@ -30,3 +30,11 @@ export const storableString = () =>
 
 /** Trimmed, non-empty, storable text of at most `max` characters. */
 export const requiredText = (max: number) => storableString().trim().min(1).max(max);
+
+/** `value` with every string made storable: NUL and lone surrogates become U+FFFD. For data that got past the edges (older code, a raw client). */
+export function toStorable<T>(value: T): T {
+  if (typeof value === 'string') return (unstorableAt(value) ? value.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd') : value) as T;
+  if (Array.isArray(value)) return value.map(toStorable) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [toStorable(k), toStorable(v)])) as T;
+  return value;
+}

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { TicketActivities } from '../activities/types';
 import type { Database } from '../db/client';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -12,6 +13,8 @@ export interface WorkerOptions {
   db: Database;
   /** A prebuilt bundle (tests bundle once and share it); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** Wraps the activities: how tests inject faults (a database outage, refused data) at the activity boundary. */
+  wrapActivities?: (activities: TicketActivities) => TicketActivities;
 }
 
 /**
@@ -23,13 +26,13 @@ export interface WorkerOptions {
 export const MAX_CACHED_WORKFLOWS = 2_000;
 
 /** One Tempodesk worker: every ticket workflow and the activities they call. Stateless; run as many as load needs. */
-export function createWorker({ connection, namespace, taskQueue, db, workflowBundle }: WorkerOptions): Promise<Worker> {
+export function createWorker({ connection, namespace, taskQueue, db, workflowBundle, wrapActivities }: WorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db }),
+    activities: (wrapActivities ?? ((a) => a))(createActivities({ db })),
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
   });
 }

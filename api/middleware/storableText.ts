@@ -3,17 +3,16 @@ import { unstorableAt } from '../../domain/text';
 import type { AppEnv } from '../context';
 import { badRequest } from '../problem';
 
-/** The first string in `value` that PostgreSQL could not store, with its path (`body.title`, `body.tags.2`). */
-function findUnstorable(value: unknown, path: string): { field: string; message: string } | null {
+/** The first string in `value` (keys included) that PostgreSQL could not store, with its path (`title`, `tags.2`, `query.q`). */
+function findUnstorable(value: unknown, path: string[]): { field: string; message: string } | null {
   if (typeof value === 'string') {
     const bad = unstorableAt(value);
-    return bad ? { field: path, message: `${bad.reason} at position ${bad.index}` } : null;
+    // Named as the validators name fields: body fields bare, others by where they came from.
+    return bad ? { field: path.join('.') || '(body)', message: `${bad.reason} at position ${bad.index}` } : null;
   }
   if (value === null || typeof value !== 'object') return null;
   for (const [key, child] of Object.entries(value)) {
-    const keyProblem = findUnstorable(key, `${path}.${key}`);
-    if (keyProblem) return keyProblem;
-    const found = findUnstorable(child, `${path}.${key}`);
+    const found = findUnstorable(key, [...path, key]) ?? findUnstorable(child, [...path, key]);
     if (found) return found;
   }
   return null;
@@ -26,7 +25,7 @@ function findUnstorable(value: unknown, path: string): { field: string; message:
  * this is the net under routes whose schemas someone forgets to build on it.
  */
 export const rejectUnstorableText = createMiddleware<AppEnv>(async (c, next) => {
-  const problem = findUnstorable(c.req.queries(), 'query') ?? (await jsonBody(c.req).then((body) => findUnstorable(body, 'body')));
+  const problem = findUnstorable(c.req.query(), ['query']) ?? (await jsonBody(c.req).then((body) => findUnstorable(body, [])));
   if (problem) throw badRequest(`${problem.field} ${problem.message}`, [problem]);
   await next();
 });

@@ -5,7 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import type { DatabaseHandle } from '../../db/client';
 import { createUser, ensureAdminToken, newToken, type Role } from '../../db/people';
-import { createWorker } from '../../worker';
+import { createWorker, type WorkerOptions } from '../../worker';
 import { openTestDatabase } from './database';
 
 export interface ApiResponse<T = any> {
@@ -32,7 +32,9 @@ export interface Stack {
  * The whole product on real parts, per test file: a database, a worker on
  * its own task queue of the shared dev server, and the API on a real port.
  */
-export async function startStack(options: { autoCloseSeconds?: number; temporalAddress?: string; workflowBundlePath?: string } = {}): Promise<Stack> {
+export async function startStack(
+  options: { autoCloseSeconds?: number; temporalAddress?: string; workflowBundlePath?: string; wrapActivities?: WorkerOptions['wrapActivities'] } = {},
+): Promise<Stack> {
   // Under vitest, the shared dev server and bundle from globalSetup; scripts pass their own.
   const provided = options.temporalAddress ? null : (await import('vitest')).inject;
   const address = options.temporalAddress ?? provided!('temporalAddress');
@@ -50,6 +52,7 @@ export async function startStack(options: { autoCloseSeconds?: number; temporalA
       namespace: 'default',
       taskQueue,
       db: database.db,
+      wrapActivities: options.wrapActivities,
       ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
     });
     running = worker.run();

@@ -1,8 +1,8 @@
-import { ActivityFailure, ApplicationFailure, condition, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
 import { projectTicket } from './activities';
 import type { Ticket } from './ticket';
 
-/** How long a ticket waits before offering a refused batch again (a reprojection or a fix of the data may have come meanwhile). */
+/** How long a ticket waits before offering a refused batch again, unless it changes first (a correction may make it acceptable). */
 const REFUSED_RETRY = '5 minutes';
 
 /**
@@ -26,7 +26,8 @@ export async function runProjector(ticket: Ticket): Promise<never> {
       const previous = ticket.state.projection;
       const cause = error.cause instanceof ApplicationFailure ? error.cause.message : error.message;
       ticket.state.projection = { failingSince: previous?.failingSince ?? Date.now(), failures: (previous?.failures ?? 0) + 1, error: cause };
-      await sleep(REFUSED_RETRY);
+      const version = ticket.state.version;
+      await condition(() => ticket.state.version !== version, REFUSED_RETRY);
     }
   }
 }
