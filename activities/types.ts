@@ -1,11 +1,7 @@
-import type { NotificationRequest, TicketEvent, TicketView } from '../domain/ticket';
+import type { TicketBatch } from '../db/readModel';
 
-export interface ProjectionBatch {
-  view: TicketView;
-  events: TicketEvent[];
-  /** Each notification belongs to an event; the pair makes it idempotent. */
-  notifications: (NotificationRequest & { eventId: string })[];
-}
+/** One step of a ticket's life for the read model: its latest view, its new events and notifications. */
+export type ProjectionBatch = TicketBatch;
 
 /** What workflows may ask of the outside world. Workflows import this file as types only. */
 export interface TicketActivities {

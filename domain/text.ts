@@ -31,9 +31,19 @@ export const storableString = () =>
 /** Trimmed, non-empty, storable text of at most `max` characters. */
 export const requiredText = (max: number) => storableString().trim().min(1).max(max);
 
+function markUnstorable(text: string): string {
+  let out = '';
+  for (let rest = text, bad = unstorableAt(rest); bad; bad = unstorableAt(rest)) {
+    out += `${rest.slice(0, bad.index)}\ufffd`;
+    rest = rest.slice(bad.index + 1);
+    if (!unstorableAt(rest)) return out + rest;
+  }
+  return out;
+}
+
 /** `value` with every string made storable: NUL and lone surrogates become U+FFFD. For data that got past the edges (older code, a raw client). */
 export function toStorable<T>(value: T): T {
-  if (typeof value === 'string') return (unstorableAt(value) ? value.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd') : value) as T;
+  if (typeof value === 'string') return (unstorableAt(value) ? markUnstorable(value) : value) as T;
   if (Array.isArray(value)) return value.map(toStorable) as T;
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [toStorable(k), toStorable(v)])) as T;
   return value;
