@@ -68,6 +68,10 @@ describe('an incident through the API, as its users work it', () => {
     const theirs = await stack.api('GET', `/api/v1/incidents/${number}/history`, { token: caller.token });
     const comments = theirs.body.items.filter((e: { kind: string }) => e.kind === 'commented');
     expect(comments.map((e: { data: { body: string } }) => e.data.body)).toEqual(['A technician comes tomorrow']);
+    // An allowlist: who works it internally (assignee, group) and why are not the caller's to read.
+    expect(theirs.body.items.map((e: { kind: string }) => e.kind)).toEqual(['created', 'assigned', 'acknowledged', 'commented', 'pended', 'resumed', 'resolved', 'closed']);
+    expect(theirs.body.items[1].changes).toEqual([{ field: 'status', from: 'new', to: 'assigned' }]);
+    expect(theirs.body.items[0].data).toEqual({});
 
     const after = await command(agent.token, number, 'resolve', { resolutionCode: 'fixed', resolutionNotes: 'again' });
     expect(after.status).toBe(409);
@@ -184,6 +188,13 @@ describe('an incident through the API, as its users work it', () => {
       numbers.push(created.body.number);
     }
     await command(agent.token, numbers[1]!, 'assign', { assignmentGroup: 'service-desk', assignee: agent.email });
+    // Lists come from the read model, which follows the workflows within moments.
+    await eventually(async () => {
+      const mine = await stack.api('GET', `/api/v1/incidents?assignee=${agent.email}&limit=100`, { token: agent.token });
+      expect(mine.body.items.map((t: { number: string }) => t.number)).toContain(numbers[1]);
+      const all = await stack.api('GET', '/api/v1/incidents?limit=100', { token: agent.token });
+      expect(all.body.items.map((t: { number: string }) => t.number)).toEqual(expect.arrayContaining(numbers));
+    });
 
     const vpn = await stack.api('GET', '/api/v1/incidents?q=vpn', { token: agent.token });
     expect(vpn.body.items.map((t: { title: string }) => t.title).sort()).toEqual(['VPN client crashes on login', 'VPN tunnel drops every hour']);

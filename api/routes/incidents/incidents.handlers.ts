@@ -17,6 +17,7 @@ import { asOfNow, findTicket, listTickets, ticketHistory } from '../../tickets/r
 import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
 import { Accepted, sendCommand, TicketWorkflowClosed } from '../../tickets/workflows';
 import { authorizeCommand, checkCaller } from './commandPolicy';
+import { callerHistory } from './historyPolicy';
 import type * as routes from './incidents.routes';
 
 async function slaPolicy(db: Database, slaId: string | undefined): Promise<SlaPolicy> {
@@ -95,8 +96,8 @@ export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) =>
   const { db, temporal } = c.get('deps');
   const { number } = await visibleIncident(db, temporal, user, c.req.valid('param').number);
   const events = await ticketHistory(db, number);
-  // Work notes stay between agents.
-  const visible = isStaff(user) ? events : events.filter((e) => !(e.kind === 'commented' && e.data.visibility === 'internal'));
+  // Work notes, escalations and SLA internals stay with the staff.
+  const visible = isStaff(user) ? events : callerHistory(events);
   return c.json({ items: visible.map((e) => ({ ...e, at: e.at.toISOString() })) }, 200);
 };
 

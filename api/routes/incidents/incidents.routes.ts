@@ -113,12 +113,12 @@ const COMMAND_SUMMARIES: Record<IncidentCommand, string> = {
 /** What a client sends: the command's payload less what the API fills in itself (the escalation target). */
 const requestSchema = (command: IncidentCommand) => (command === 'escalate' ? incidentCommandSchemas.escalate.omit({ to: true }) : incidentCommandSchemas[command]);
 
-/** One route per command, generated from the command schemas so the document lists each payload. */
+/** One route per command, generated from the command schemas so the document lists each payload; correcting the report is a PATCH of the incident. */
 export const commands = INCIDENT_COMMANDS.map((command) => ({
   command,
   route: createRoute({
-    method: 'post',
-    path: `/incidents/{number}/${command}`,
+    method: command === 'update' ? 'patch' : 'post',
+    path: command === 'update' ? '/incidents/{number}' : `/incidents/{number}/${command}`,
     tags,
     security,
     summary: COMMAND_SUMMARIES[command],
