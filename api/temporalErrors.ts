@@ -1,12 +1,13 @@
 import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  FORBIDDEN,
   ILLEGAL_TRANSITION,
   INVALID_COMMAND,
   UNPROCESSABLE,
   type IllegalTransitionDetails,
 } from '../workflows/kernel/messages';
-import { badRequest, conflict, ProblemError } from './problem';
+import { badRequest, conflict, forbidden, ProblemError } from './problem';
 
 /** gRPC status codes DEADLINE_EXCEEDED (4) and UNAVAILABLE (14): the server is away, not the request wrong. */
 const UNAVAILABLE = new Set<number>([4, 14]);
@@ -37,6 +38,8 @@ export function problemFromUpdateFailure(error: unknown): ProblemError | null {
       return badRequest(failure.message, details as { field: string; message: string }[]);
     case UNPROCESSABLE:
       return new ProblemError(422, failure.message);
+    case FORBIDDEN:
+      return forbidden(failure.message);
     default:
       return null;
   }
