@@ -3,7 +3,7 @@ import { benchIncidents } from './incidents';
 
 /** Benchmarks print figures for people to compare; none of them asserts a timing. */
 const BENCHES: Record<string, { about: string; run(options: { n: number; c: number }): Promise<void> }> = {
-  incidents: { about: 'create incidents through the HTTP API, against empty-workflow baselines on the same server', run: benchIncidents },
+  incidents: { about: 'create and comment on incidents through the HTTP API, with read-model lag, beside empty workflows on the same server', run: benchIncidents },
 };
 
 const USAGE = `npm run bench -- <bench> [--n N] [--c C]
@@ -13,7 +13,7 @@ ${Object.entries(BENCHES)
   .join('\n')}
 
   --n N   operations per measurement (default 500)
-  --c C   concurrent clients (default 16)`;
+  --c C   concurrent clients (default 8)`;
 
 function positiveInteger(name: string, value: string): number {
   const parsed = Number(value);
@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values } = parseArgs({
     args: rest,
-    options: { n: { type: 'string', default: '500' }, c: { type: 'string', default: '16' } },
+    options: { n: { type: 'string', default: '500' }, c: { type: 'string', default: '8' } },
   });
   await bench.run({ n: positiveInteger('n', values.n), c: positiveInteger('c', values.c) });
   return 0;
