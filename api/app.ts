@@ -4,9 +4,11 @@ import type { AppDeps, AppEnv } from './context';
 import { mountDocs } from './docs';
 import { checkHealth } from './health';
 import { authenticate } from './middleware/auth';
+import { corsFor } from './middleware/cors';
 import { onError, onNotFound } from './middleware/errors';
+import { requestLog } from './middleware/requestLog';
 import { rejectUnstorableText } from './middleware/storableText';
-import { createRouter } from './openapi';
+import { createRouter, openApiDocument } from './openapi';
 import { problemResponse } from './problem';
 import incidents from './routes/incidents/incidents.index';
 import slas from './routes/slas/slas.index';
@@ -21,6 +23,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ strict: false });
   app.onError(onError);
   app.notFound(onNotFound);
+  app.use('*', requestLog(deps.logger));
+  if (deps.corsOrigins?.length) app.use('*', corsFor(deps.corsOrigins));
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();
@@ -41,10 +45,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
   api.route('/', users).route('/', teams).route('/', slas).route('/', incidents);
-  api.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Tempodesk API', version: '1', description: 'An ITIL service desk in which every ticket is a durable Temporal workflow.' },
-  });
+  let document: object | undefined;
+  api.get('/openapi.json', (c) =>
+    c.json(
+      (document ??= openApiDocument(
+        api,
+        { title: 'Tempodesk API', version: '1', description: 'An ITIL service desk in which every ticket is a durable Temporal workflow.' },
+        API_BASE,
+      )),
+    ),
+  );
   app.route(API_BASE, api);
   mountDocs(app, `${API_BASE}/openapi.json`);
   return app;

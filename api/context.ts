@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
 import type { Database } from '../db/client';
 import type { User } from '../db/people';
 
@@ -8,8 +9,12 @@ export interface AppDeps {
   taskQueue: string;
   /** Quiet period after which a resolved incident closes itself. */
   autoCloseSeconds: number;
+  /** Where request logs go; none: requests are not logged. */
+  logger?: Logger;
+  /** Origins a browser may call the API from (TEMPODESK_CORS_ORIGINS); none: no CORS headers. */
+  corsOrigins?: string[];
 }
 
 export interface AppEnv {
-  Variables: { user: User; deps: AppDeps };
+  Variables: { user: User; deps: AppDeps; requestId: string };
 }

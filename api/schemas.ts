@@ -6,13 +6,42 @@ import type { TicketView } from '../domain/ticket';
 import { badRequest } from './problem';
 
 export const emailSchema = z.email().max(LIMITS.email).transform((e) => e.toLowerCase()).openapi({ example: 'ada@example.com' });
+
+/**
+ * A character class, for a pattern without flags, of what `allowed` refuses
+ * among U+0000–U+00FF (JSON Schema patterns are ECMA-262 without flags, so
+ * `\p{…}` cannot be published): exact for Latin-1, and lets the rest of
+ * Unicode through for the server to judge.
+ */
+function latin1Refused(allowed: RegExp): string {
+  const hex = (cp: number) => `\\x${cp.toString(16).toUpperCase().padStart(2, '0')}`;
+  let refused = '';
+  for (let cp = 0; cp <= 0xff; cp++) {
+    if (allowed.test(String.fromCharCode(cp))) continue;
+    let last = cp;
+    while (last < 0xff && !allowed.test(String.fromCharCode(last + 1))) last++;
+    refused += last === cp ? hex(cp) : `${hex(cp)}-${hex(last)}`;
+    cp = last;
+  }
+  return refused;
+}
+
+const TEAM_NAME_FIRST = /^[\p{L}\p{N}]$/u;
+const TEAM_NAME_REST = /^[\p{L}\p{N} ._-]$/u;
+/** The team name rule as a flagless pattern, for the OpenAPI document: exact over Latin-1, looser beyond. */
+export const TEAM_NAME_DOCUMENTED_PATTERN = `^[^${latin1Refused(TEAM_NAME_FIRST)}][^${latin1Refused(TEAM_NAME_REST)}]*$`;
+
 export const teamNameSchema = z
   .string()
   .trim()
   .min(1)
   .max(LIMITS.name)
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, 'letters, digits, spaces, dots, dashes and underscores')
-  .openapi({ example: 'service-desk' });
+  .openapi({
+    example: 'service-desk',
+    pattern: TEAM_NAME_DOCUMENTED_PATTERN,
+    description: 'Starts with a letter or digit (any script); then letters, digits, spaces, dots, dashes and underscores',
+  });
 
 export const userSchema = z
   .object({

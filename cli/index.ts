@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { WORKER_HEARTBEAT_INTERVAL_MS } from '../api/health';
 import { loadEnv, type Env } from '../config/env';
 import { createUser, issueToken, ROLES, userByEmail, type Role } from '../db/people';
 import { claimInstance, runningInstance, type RunningInstance } from './instance';
@@ -16,7 +17,44 @@ const USAGE = `tempodesk <command>
   worker                     a worker alone (needs TEMPORAL_ADDRESS and DATABASE_URL)
   migrate                    apply database migrations and seed data
   users add --email E --name N --role R [--role R…]   create a user; prints its API token
-  tokens add --email E [--label L]                    issue another token for a user`;
+  tokens add --email E [--label L]                    issue another token for a user
+
+tempodesk <command> --help tells more about one command.`;
+
+/** `tempodesk <command> --help`: what the command does and what it reads. */
+const HELP: Record<string, string> = {
+  start: `tempodesk start
+
+  Runs everything on one machine: the Temporal dev server (unless TEMPORAL_ADDRESS is set),
+  the database (PGlite in the data directory unless DATABASE_URL is set), migrations, one
+  worker and the API. Prints the API, docs and Temporal UI addresses and an admin token.
+  Ctrl-C stops everything; the next start finds every ticket and timer where it was.
+
+  Reads PORT, HOST, DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
+  TEMPORAL_PORT, TEMPORAL_UI_PORT, TEMPORAL_CLI, TEMPODESK_DATA_DIR, TEMPODESK_ADMIN_TOKEN,
+  TEMPODESK_CORS_ORIGINS, TEMPODESK_AUTO_CLOSE_SECONDS, LOG_LEVEL (README, Configuration).`,
+  api: `tempodesk api
+
+  Runs the API alone, against shared services; run as many as load needs.
+  Needs TEMPORAL_ADDRESS and DATABASE_URL; reads PORT, HOST, TEMPORAL_NAMESPACE,
+  TEMPORAL_TASK_QUEUE, TEMPODESK_ADMIN_TOKEN, TEMPODESK_CORS_ORIGINS, LOG_LEVEL.`,
+  worker: `tempodesk worker
+
+  Runs a worker alone, against shared services; run as many as load needs.
+  Needs TEMPORAL_ADDRESS and DATABASE_URL; reads TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, LOG_LEVEL.`,
+  migrate: `tempodesk migrate
+
+  Applies database migrations and seed data to DATABASE_URL (or the embedded PGlite
+  in TEMPODESK_DATA_DIR), then exits. start, api and worker migrate by themselves too.`,
+  users: `tempodesk users add --email E [--name N] [--role R]…
+
+  Creates a user and prints its API token (shown this once). --role repeats; roles:
+  ${ROLES.join(', ')} (default end_user).
+  Works on DATABASE_URL, or through the API of a running \`npm start\` on the embedded database.`,
+  tokens: `tempodesk tokens add --email E [--label L]
+
+  Issues another API token for an existing user and prints it (shown this once).`,
+};
 
 /**
  * Temporal's worker logs (bundling, pollers) are noise at `info`; they show at LOG_LEVEL=debug.
@@ -29,6 +67,8 @@ function quietTemporal(env: Env) {
     telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
     // We stop the worker ourselves, in order with the API and the dev server (onShutdown).
     shutdownSignals: [],
+    // /health judges workers by these heartbeats (api/health.ts).
+    workerHeartbeatInterval: WORKER_HEARTBEAT_INTERVAL_MS,
   });
 }
 
@@ -100,6 +140,13 @@ async function issueTokenThroughApi(instance: RunningInstance, env: Env, email: 
 }
 
 async function main(argv: string[]) {
+  if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
+    const command = argv[0] === 'help' ? argv[1] : argv[0];
+    const help = command === undefined || command.startsWith('-') ? USAGE : HELP[command];
+    console.log(help ?? USAGE);
+    process.exitCode = help ? 0 : 1;
+    return;
+  }
   const env = loadEnv();
   const [command, sub, ...rest] = argv;
   // Only the long-running commands start Temporal's native runtime: once up, it keeps a short-lived command alive.

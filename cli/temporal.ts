@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
@@ -25,7 +25,10 @@ function executable(file: string): boolean {
 }
 
 export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.TEMPORAL_CLI) return executable(env.TEMPORAL_CLI) ? env.TEMPORAL_CLI : null;
+  if (env.TEMPORAL_CLI) {
+    if (!executable(env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI=${env.TEMPORAL_CLI} is not an executable file: fix the path, or unset TEMPORAL_CLI to find or build the Temporal CLI`);
+    return env.TEMPORAL_CLI;
+  }
   for (const dir of [...(env.PATH ?? '').split(path.delimiter).filter(Boolean), toolsBin]) {
     const candidate = path.join(dir, 'temporal');
     if (executable(candidate)) return candidate;
@@ -63,6 +66,8 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  // A start that crashed (SIGKILL, OOM) left its server running on our files and ports: stop it first.
+  if (options.dbFile) await stopOrphanedDevServer(options.dbFile);
   // Otherwise our server fails to bind and we would talk to whichever Temporal holds the port.
   for (const port of [options.port, options.uiPort].filter((p): p is number => p !== undefined)) {
     if (await portInUse(port)) {
@@ -78,13 +83,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  // Worker heartbeats let /health see a crashed worker within seconds (api/health.ts).
+  const dynamicConfig = { 'frontend.WorkerHeartbeatsEnabled': true, 'frontend.ListWorkersEnabled': true, ...options.dynamicConfig };
+  for (const [key, value] of Object.entries(dynamicConfig)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   for (const key of TICKET_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
   // Its own process group: Ctrl-C reaches us only, and we stop the server last, after the worker drained.
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
+  if (options.dbFile && child.pid) recordDevServer(options.dbFile, child);
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const address = `127.0.0.1:${options.port}`;
@@ -119,6 +127,66 @@ async function waitForTemporal(address: string, child: ChildProcess, stderr: () 
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/** Where a dev server on a durable file records its pid, for the next start to find it if we die without stopping it. */
+const pidFileOf = (dbFile: string) => `${dbFile}.pid`;
+
+function recordDevServer(dbFile: string, child: ChildProcess): void {
+  const file = pidFileOf(dbFile);
+  writeFileSync(file, String(child.pid));
+  child.once('exit', () => {
+    if (readPid(file) === child.pid) rmSync(file, { force: true });
+  });
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The command line of a running process, or null when it is gone (or cannot be read). */
+function commandLine(pid: number): string | null {
+  let command: string;
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+    command = ps.status === 0 ? ps.stdout : '';
+  }
+  // A zombie has an empty command line: it is gone as far as we care.
+  return command.trim() || null;
+}
+
+const signal = (pid: number, name: NodeJS.Signals) => {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
+};
+
+/** Stops the dev server a crashed start left on this database file, if it still runs (and is that server, not a reused pid). */
+async function stopOrphanedDevServer(dbFile: string): Promise<void> {
+  const file = pidFileOf(dbFile);
+  const pid = readPid(file);
+  if (pid !== null) {
+    const command = commandLine(pid);
+    if (command?.includes('start-dev') && command.includes(dbFile)) {
+      console.error(`stopping the Temporal dev server (pid ${pid}) that an earlier start left running on ${dbFile}`);
+      signal(pid, 'SIGTERM');
+      for (let waited = 0; commandLine(pid) !== null; waited += 100) {
+        if (waited === 10_000) signal(pid, 'SIGKILL');
+        if (waited > 15_000) throw new Error(`the Temporal dev server (pid ${pid}) left running on ${dbFile} does not stop; stop it and start again`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+  rmSync(file, { force: true });
 }
 
 /** SIGTERM, then SIGKILL if it lingers: the dev server flushes SQLite on a clean stop. */

@@ -1,5 +1,27 @@
 import { z } from 'zod';
 
+/** `https://desk.example.com,http://localhost:5173` or `*`: exact origins, each scheme://host[:port] with nothing after. */
+const corsOrigins = z
+  .string()
+  .transform((value) => value.split(',').map((o) => o.trim()).filter(Boolean))
+  .pipe(
+    z.union([
+      z.tuple([z.literal('*')]),
+      z
+        .array(
+          z.string().refine((origin) => {
+            try {
+              const url = new URL(origin);
+              return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin;
+            } catch {
+              return false;
+            }
+          }, 'each origin is scheme://host[:port] in lower case, like https://desk.example.com, with no path or trailing slash'),
+        )
+        .min(1, 'name at least one origin, or * for any'),
+    ]),
+  );
+
 /** Every setting Tempodesk reads, validated once at start; the defaults run everything on one machine. */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -15,6 +37,7 @@ const envSchema = z.object({
   TEMPODESK_ADMIN_TOKEN: z.string().min(16).optional(),
   TEMPODESK_AUTO_CLOSE_SECONDS: z.coerce.number().int().min(1).default(3 * 24 * 3600),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  TEMPODESK_CORS_ORIGINS: corsOrigins.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

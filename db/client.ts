@@ -29,11 +29,26 @@ export interface DatabaseOptions {
   /** PGlite's directory; `memory://` or unset keeps it in memory. */
   pgliteDir?: string;
   maxConnections?: number;
+  /** The longest a statement may run before PostgreSQL cancels it; 0 for no limit. */
+  statementTimeoutMs?: number;
 }
+
+/**
+ * A silent database host fails a connection after this long instead of
+ * TCP's minutes (postgres.js `connect_timeout`, in seconds).
+ */
+export const CONNECT_TIMEOUT_SECONDS = 5;
+const STATEMENT_TIMEOUT_MS = 30_000;
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
-    const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
+    const client = postgres(options.url, {
+      max: options.maxConnections ?? 10,
+      onnotice: () => {},
+      connect_timeout: CONNECT_TIMEOUT_SECONDS,
+      // Sent at connection start: every statement of the pool is bounded, so a stuck query frees its connection.
+      connection: { application_name: 'tempodesk', statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS },
+    });
     const db = drizzlePostgres({ client, schema }) as unknown as Database;
     return {
       db,
@@ -42,7 +57,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
         // Several API and worker processes may start at once: a session advisory lock
         // serialises their migrations. One dedicated connection holds the lock and runs
         // the migrator's transaction, so both live in the same session.
-        const single = postgres(options.url!, { max: 1, onnotice: () => {} });
+        // No statement timeout here: waiting for another process's migrations is normal.
+        const single = postgres(options.url!, { max: 1, onnotice: () => {}, connect_timeout: CONNECT_TIMEOUT_SECONDS, connection: { application_name: 'tempodesk-migrate' } });
         try {
           await single`select pg_advisory_lock(${MIGRATION_LOCK})`;
           await migratePostgres(drizzlePostgres({ client: single, schema }), { migrationsFolder });

@@ -44,6 +44,16 @@ describe('tempodesk CLI', () => {
     expect(second).not.toBe(token);
   }, 120_000);
 
+  it('explains each command with --help and exits 0', async () => {
+    for (const args of [['--help'], ['start', '--help'], ['api', '--help'], ['worker', '--help'], ['migrate', '--help'], ['users', 'add', '--help'], ['tokens', 'add', '--help'], ['help', 'start']]) {
+      const { stdout } = await tempodesk(...args);
+      const command = args[0] === 'help' ? args[1] : args[0];
+      expect(stdout, args.join(' ')).toContain(command === '--help' ? 'tempodesk <command>' : `tempodesk ${command}`);
+    }
+    const unknown = await tempodesk('nonsense', '--help').catch((e: { code: number; stdout: string }) => e);
+    expect(unknown).toMatchObject({ code: 1, stdout: expect.stringContaining('tempodesk <command>') });
+  }, 60_000);
+
   it('refuses an unknown role and a duplicate user with a message, not a stack', async () => {
     const bad = await tempodesk('users', 'add', '--email', 'x@example.com', '--role', 'wizard').catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 1 });

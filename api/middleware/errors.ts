@@ -23,7 +23,7 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
     : null;
   if (problem) return problemResponse(problem.status, problem.message, problem.extensions, problem.headers);
   if (error instanceof HTTPException) return problemResponse(error.status, error.message || undefined);
-  console.error(`${c.req.method} ${c.req.path} failed:`, error);
+  console.error(`${c.req.method} ${c.req.path} failed (request ${c.get('requestId')}):`, error);
   return problemResponse(500, 'an unexpected error occurred');
 };
 
