@@ -10,6 +10,7 @@ import { requestLog } from './middleware/requestLog';
 import { rejectUnstorableText } from './middleware/storableText';
 import { createRouter, openApiDocument } from './openapi';
 import { problemResponse } from './problem';
+import admin from './routes/admin/admin.index';
 import incidents from './routes/incidents/incidents.index';
 import slas from './routes/slas/slas.index';
 import teams from './routes/teams/teams.index';
@@ -44,7 +45,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(

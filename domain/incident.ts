@@ -42,8 +42,11 @@ export const incidentCommandSchemas = {
   close: z.strictObject({}),
   cancel: z.strictObject({ reason: reasonSchema }),
   comment: z.strictObject({ body: requiredText(LIMITS.text), visibility: z.enum(['internal', 'public']).optional() }),
-  /** `to` is the escalation team as the API looked it up (never the caller's choice); without it the workflow looks it up itself. */
-  escalate: z.strictObject({ reason: reasonSchema, to: teamNameSchema.optional() }),
+  /**
+   * `to` is the escalation team of group `from` as the API looked it up (never the caller's choice): the
+   * workflow hands over at once if the ticket is still with `from`, and otherwise looks the team up itself.
+   */
+  escalate: z.strictObject({ reason: reasonSchema, from: teamNameSchema.optional(), to: teamNameSchema.optional() }),
   'set-priority': z.strictObject({ impact: levelSchema, urgency: levelSchema }),
   'link-parent': z.strictObject({ parent: ticketNumberSchema }),
   /** PATCH: the facts of the report; null clears category or caller. */

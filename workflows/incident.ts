@@ -154,7 +154,8 @@ export async function incident(input: IncidentInput): Promise<void> {
     }),
 
     escalate: command('escalate', {
-      run: ({ reason, to }, actor) => void escalate(ticket, handover, 'escalated', actor, { reason }, to),
+      // The API's lookup holds only if the ticket is still with the group it looked up.
+      run: ({ reason, from, to }, actor) => void escalate(ticket, handover, 'escalated', actor, { reason }, from === state.assignmentGroup ? to : undefined),
     }),
 
     'set-priority': command('set-priority', {

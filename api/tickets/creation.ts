@@ -6,8 +6,8 @@ import { idempotencyKeys } from '../../db/schema';
 import { formatTicketNumber } from '../../domain/numbering';
 import type { TicketView } from '../../domain/ticket';
 import type { NewIncident } from '../../workflows/incident';
-import { unprocessable } from '../problem';
-import { findTicket } from './readModel';
+import { conflict, unprocessable } from '../problem';
+import { ticketToRead } from './lookup';
 import { Accepted, NumberTaken, startIncident } from './workflows';
 
 /** How long an Idempotency-Key is remembered: long past any client's retries, short enough to reuse keys. */
@@ -42,6 +42,13 @@ async function liveClaim(db: Database, { userId, key, request }: Idempotency) {
   return claim ?? null;
 }
 
+/** The ticket a started key made, as it is now; never a new run of it, whatever became of its workflow. */
+async function startedTicket(db: Database, temporal: Client, number: string): Promise<TicketView> {
+  const ticket = await ticketToRead(db, temporal, number);
+  if (!ticket) throw conflict(`this Idempotency-Key created ${number}, which is no longer available; use a new key to log another incident`);
+  return ticket;
+}
+
 /**
  * Logs an incident in one round trip to its workflow. With an Idempotency-Key,
  * the key is checked before a number is taken (replays leave no gaps), the
@@ -59,7 +66,7 @@ export async function logIncident(
 ): Promise<Created> {
   const creationKey = idempotency ? `${idempotency.userId}:${idempotency.key}` : randomUUID();
   let claim = idempotency ? await liveClaim(db, idempotency) : null;
-  if (claim?.startedAt) return { view: (await findTicket(db, claim.number)) ?? new Accepted(claim.number), replay: true };
+  if (claim?.startedAt) return { view: await startedTicket(db, temporal, claim.number), replay: true };
 
   let number = claim?.number ?? (await nextNumber(db));
   if (idempotency && !claim) {
@@ -70,7 +77,7 @@ export async function logIncident(
       .returning();
     // A concurrent retry claimed the key first: go on with its number (its start and ours settle on one workflow).
     claim = claimed ?? (await liveClaim(db, idempotency));
-    if (claim?.startedAt) return { view: (await findTicket(db, claim.number)) ?? new Accepted(claim.number), replay: true };
+    if (claim?.startedAt) return { view: await startedTicket(db, temporal, claim.number), replay: true };
     number = claim!.number;
   }
 

@@ -88,10 +88,17 @@ export interface Drift {
  * row the read model holds open whose workflow no longer runs. With `repair`,
  * each is reprojected.
  */
-export async function reconcile(db: Database, temporal: Client, { repair = false } = {}): Promise<{ checked: number; drift: (Drift & { repaired?: Reprojection | null })[] }> {
+export async function reconcile(
+  db: Database,
+  temporal: Client,
+  taskQueue: string,
+  { repair = false } = {},
+): Promise<{ checked: number; drift: (Drift & { repaired?: Reprojection | null })[] }> {
   const running = new Map<string, string | null>();
   const types = Object.values(LIFECYCLES).map((l) => `'${l.workflowType}'`);
-  for await (const execution of temporal.workflow.list({ query: `ExecutionStatus = 'Running' AND WorkflowType IN (${types.join(', ')})` })) {
+  // This deployment's tickets: those on its task queue.
+  const query = `ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue.replaceAll("'", "''")}' AND WorkflowType IN (${types.join(', ')})`;
+  for await (const execution of temporal.workflow.list({ query })) {
     // Runs begun on kernel v1 carry no search attributes: their workflow says.
     const status = execution.typedSearchAttributes.get(TICKET_STATUS) ?? (await liveView(temporal, execution.workflowId).catch(() => null))?.status ?? null;
     running.set(execution.workflowId, status);

@@ -59,6 +59,31 @@ describe('ticket and command identity', () => {
     expect(parseTicketNumber(b.body.number)!.sequence).toBe(parseTicketNumber(a.body.number)!.sequence + 1);
   });
 
+  it('never starts a second run for a key whose ticket has ended; forgets keys after their day', async () => {
+    const first = await log({ title: 'Ended' }, { 'idempotency-key': 'ended' });
+    const handle = stack.client.workflow.getHandle(first.body.number);
+    await eventually(async () => expect((await stack.api('GET', `/api/v1/incidents/${first.body.number}`, { token: agent.token })).status).toBe(200));
+    await handle.terminate('archived');
+
+    const retried = await log({ title: 'Ended' }, { 'idempotency-key': 'ended' });
+    expect(retried.status).toBe(200);
+    expect(retried.body.number).toBe(first.body.number);
+    expect((await handle.describe()).status.name).toBe('TERMINATED');
+
+    // A key whose ticket left no trace at all (Temporal's retention passed, the read model was restored without it).
+    await stack.db.execute(sql`insert into idempotency_keys (user_id, key, request_hash, number, started_at)
+      select user_id, 'vanished', request_hash, 'INC000000003', now() from idempotency_keys where key = 'ended'`);
+    const vanished = await log({ title: 'Ended' }, { 'idempotency-key': 'vanished' });
+    expect(vanished.status).toBe(409);
+    expect(vanished.body.detail).toContain('INC000000003');
+    expect(await stack.client.workflow.getHandle('INC000000003').describe().catch((e: Error) => e.name)).toBe('WorkflowNotFoundError');
+
+    await stack.db.execute(sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = 'ended'`);
+    const afterADay = await log({ title: 'Ended' }, { 'idempotency-key': 'ended' });
+    expect(afterADay.status).toBe(201);
+    expect(afterADay.body.number).not.toBe(first.body.number);
+  });
+
   it('applies a command sent 20 times at once with one Idempotency-Key exactly once', async () => {
     const { body } = await log({ title: 'Twenty retries' });
     const answers = await Promise.all(Array.from({ length: 20 }, () => command(body.number, 'comment', { body: 'said once' }, { 'idempotency-key': 'comment-1' })));
@@ -90,6 +115,7 @@ describe('ticket and command identity', () => {
 
   it('answers 202 with the ticket when no worker runs it in time, and applies the command once when one returns', async () => {
     const { body } = await log({ title: 'Worker away' });
+    await eventually(async () => expect((await history(body.number)).map((e) => e.kind)).toEqual(['created']));
     await stack.stopWorker();
     try {
       const accepted = await command(body.number, 'acknowledge', {}, { 'idempotency-key': 'ack-while-away' });

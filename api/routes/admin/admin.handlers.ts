@@ -22,6 +22,6 @@ export const reproject: RouteHandler<typeof routes.reproject, AppEnv> = async (c
 
 export const reconcile: RouteHandler<typeof routes.reconcile, AppEnv> = async (c) => {
   requireRole(c.get('user'));
-  const { db, temporal } = c.get('deps');
-  return c.json(await reconcileTickets(db, temporal, { repair: c.req.valid('query').repair === 'true' }), 200);
+  const { db, temporal, taskQueue } = c.get('deps');
+  return c.json(await reconcileTickets(db, temporal, taskQueue, { repair: c.req.valid('query').repair === 'true' }), 200);
 };

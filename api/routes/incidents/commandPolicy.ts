@@ -40,7 +40,7 @@ export async function authorizeCommand(
       await checkParent(find, ticket, (payload as IncidentCommandPayloads['link-parent']).parent);
       return payload;
     case 'escalate':
-      return { ...payload, to: await escalationTarget(db, ticket) };
+      return { ...payload, from: ticket.assignmentGroup, to: await escalationTarget(db, ticket) };
     case 'update': {
       const { caller } = payload as IncidentCommandPayloads['update'];
       if (caller) await checkCaller(db, caller);

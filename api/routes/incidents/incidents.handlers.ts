@@ -101,11 +101,18 @@ export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) =>
   return c.json({ items: visible.map((e) => ({ ...e, at: e.at.toISOString() })) }, 200);
 };
 
+/**
+ * Commands whose checks read fields other commands change (the group, the links): they are decided on the
+ * live ticket. For the rest the read model is enough (the workflow checks the transition itself) and saves a
+ * round trip through a worker.
+ */
+const LIVE_POLICY = new Set<IncidentCommand>(['assign', 'escalate', 'link-parent']);
+
 export function commandHandler(command: IncidentCommand): RouteHandler<(typeof routes.commands)[number]['route'], AppEnv> {
   return async (c) => {
     const user = c.get('user');
     const { db, temporal } = c.get('deps');
-    const ticket = await visibleIncident(db, temporal, user, c.req.valid('param').number, ticketToCommand);
+    const ticket = await visibleIncident(db, temporal, user, c.req.valid('param').number, LIVE_POLICY.has(command) ? ticketToCommand : ticketToRead);
     const payload = await authorizeCommand(db, (n) => ticketToRead(db, temporal, n), user, ticket, command, c.req.valid('json'));
     // The key names the command, so a retry applies it once; without one, the answer gives the ID to retry with.
     const key = c.req.valid('header')['idempotency-key'] ?? randomUUID();

@@ -41,7 +41,7 @@ export const create = createRoute({
     201: { description: 'Logged', content: ticketContent },
     200: { description: 'Already logged with this Idempotency-Key', content: ticketContent },
     202: acceptedResponse,
-    ...problemResponses(400, 401, 403, 422, 503),
+    ...problemResponses(400, 401, 403, 409, 422, 503),
   },
 });
 
@@ -111,7 +111,7 @@ const COMMAND_SUMMARIES: Record<IncidentCommand, string> = {
 };
 
 /** What a client sends: the command's payload less what the API fills in itself (the escalation target). */
-const requestSchema = (command: IncidentCommand) => (command === 'escalate' ? incidentCommandSchemas.escalate.omit({ to: true }) : incidentCommandSchemas[command]);
+const requestSchema = (command: IncidentCommand) => (command === 'escalate' ? incidentCommandSchemas.escalate.omit({ to: true, from: true }) : incidentCommandSchemas[command]);
 
 /** One route per command, generated from the command schemas so the document lists each payload; correcting the report is a PATCH of the incident. */
 export const commands = INCIDENT_COMMANDS.map((command) => ({
