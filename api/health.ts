@@ -1,9 +1,22 @@
 import type { Client } from '@temporalio/client';
-import { ping, type Database } from '../db/client';
+import { sql } from 'drizzle-orm';
+import { ping, rowsOf, type Database } from '../db/client';
+import { projectionFailures } from '../db/schema';
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
   checks: { database: string; temporal: string; worker: string };
+  /** What needs an administrator although the platform runs: tickets whose read model the database refuses. */
+  alerts: string[];
+}
+
+/** Tickets the projection could not write for good (activities/projection.ts); they keep working, their rows do not follow. */
+async function projectionAlerts(db: Database): Promise<string[]> {
+  const [row] = rowsOf<{ count: number; numbers: string[] | null }>(
+    await db.execute(sql`select count(*)::int as count, (array_agg(number order by last_failed_at desc))[1:5] as numbers from ${projectionFailures}`),
+  );
+  if (!row?.count) return [];
+  return [`projection: the read model refuses ${row.count} ticket(s) (${row.numbers!.join(', ')}${row.count > 5 ? ', …' : ''}); see projection_failures, then reproject`];
 }
 
 const within = <T>(ms: number, work: Promise<T>) =>
@@ -65,6 +78,7 @@ export async function checkHealth(db: Database, temporal: Client, taskQueue: str
     outcome(within(3000, temporal.workflowService.getSystemInfo({}))),
   ]);
   const worker = temporalCheck === 'ok' ? await outcomeOf(within(3000, checkWorker(temporal, taskQueue))) : 'unknown: Temporal is down';
+  const alerts = database === 'ok' ? await within(3000, projectionAlerts(db)).catch(() => []) : [];
   const checks = { database, temporal: temporalCheck, worker };
-  return { status: Object.values(checks).every((v) => v === 'ok') ? 'ok' : 'unavailable', checks };
+  return { status: Object.values(checks).every((v) => v === 'ok') ? 'ok' : 'unavailable', checks, alerts };
 }

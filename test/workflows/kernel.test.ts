@@ -151,6 +151,8 @@ describe('kernel v2', () => {
       return row!;
     });
     expect(failure).toMatchObject({ sqlstate: '22003', failures: 1 });
+    const health = await stack.api('GET', '/health');
+    expect(health.body.alerts).toEqual([expect.stringContaining(`the read model refuses 1 ticket(s) (${number})`)]);
     // Not retried without end: the workflow holds the batch and answers commands meanwhile.
     expect((await update(stack, number, 'acknowledge')).status).toBe('in_progress');
     const live = await handle.query(viewQuery);
