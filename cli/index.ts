@@ -1,10 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { WORKER_HEARTBEAT_INTERVAL_MS } from '../api/health';
 import { loadEnv, type Env } from '../config/env';
 import { createUser, issueToken, ROLES, userByEmail, type Role } from '../db/people';
+import { reconcile, reprojectTicket } from '../api/tickets/reproject';
 import { claimInstance, runningInstance, type RunningInstance } from './instance';
 import { startDevServer } from './temporal';
 import { adminToken, onShutdown, openConfiguredDatabase, startApi, startWorker } from './runtime';
@@ -18,6 +20,8 @@ const USAGE = `tempodesk <command>
   migrate                    apply database migrations and seed data
   users add --email E --name N --role R [--role R…]   create a user; prints its API token
   tokens add --email E [--label L]                    issue another token for a user
+  reproject NUMBER           rebuild a ticket's read model (row, links, events) from its workflow
+  reconcile [--repair]       find tickets whose read model disagrees with Temporal; --repair rebuilds them
 
 tempodesk <command> --help tells more about one command.`;
 
@@ -54,6 +58,18 @@ const HELP: Record<string, string> = {
   tokens: `tempodesk tokens add --email E [--label L]
 
   Issues another API token for an existing user and prints it (shown this once).`,
+  reproject: `tempodesk reproject NUMBER
+
+  Rebuilds a ticket's row, links and events in the read model from its workflow's
+  histories (through continue-as-new, as far back as Temporal keeps them) and prints
+  what it found. Through the API of a running \`npm start\`, else on DATABASE_URL and
+  TEMPORAL_ADDRESS.`,
+  reconcile: `tempodesk reconcile [--repair]
+
+  Compares every running ticket of TEMPORAL_TASK_QUEUE (its TicketStatus search attribute)
+  with its read-model row, and open rows with workflows that no longer run; prints what
+  disagrees. --repair reprojects each. Through the API of a running \`npm start\`, else on
+  DATABASE_URL and TEMPORAL_ADDRESS.`,
 };
 
 /**
@@ -139,6 +155,21 @@ async function issueTokenThroughApi(instance: RunningInstance, env: Env, email: 
   return (await callRunningApi<{ token: string }>(instance, env, 'POST', `/users/${items[0].id}/tokens`, { label })).token;
 }
 
+/** Reprojection and reconciliation straight on the configured services, when no `npm start` holds them. */
+async function readModelRepair(env: Env, number: string | null, repair: boolean) {
+  if (!env.TEMPORAL_ADDRESS) throw new Error('nothing runs on this data directory: start Tempodesk (npm start), or set TEMPORAL_ADDRESS and DATABASE_URL');
+  const database = await openConfiguredDatabase(env);
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  try {
+    const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    if (number === null) return await reconcile(database.db, temporal, env.TEMPORAL_TASK_QUEUE, { repair });
+    return (await reprojectTicket(database.db, temporal, number)) ?? { detail: `no workflow for ${number}` };
+  } finally {
+    await connection.close();
+    await database.close();
+  }
+}
+
 async function main(argv: string[]) {
   if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
     const command = argv[0] === 'help' ? argv[1] : argv[0];
@@ -218,6 +249,16 @@ async function main(argv: string[]) {
       } finally {
         await database.close();
       }
+      return;
+    }
+    case 'reproject':
+    case 'reconcile': {
+      const repair = command === 'reconcile' && [sub, ...rest].includes('--repair');
+      if (command === 'reproject' && !sub) throw new Error(HELP.reproject);
+      const path_ = command === 'reproject' ? `/admin/tickets/${encodeURIComponent(sub!)}/reproject` : `/admin/reconcile?repair=${repair}`;
+      const instance = embeddedInstance(env);
+      const answer = instance ? await callRunningApi<unknown>(instance, env, 'POST', path_) : await readModelRepair(env, command === 'reproject' ? sub! : null, repair);
+      console.log(JSON.stringify(answer, null, 2));
       return;
     }
     default:
