@@ -25,7 +25,10 @@ const { histories, ignored } = await loadHistories();
  * changes use patched().
  */
 describe('recorded histories replay on the current workflow code', () => {
-  for (const { workflowId, reason } of ignored) it.skip(`ignores ${workflowId}: it ${reason}`, () => {});
+  it('leaves out only histories that never completed a workflow task (they record no decision to replay)', () => {
+    for (const { workflowId, reason } of ignored) expect(reason, workflowId).toMatch(/^never completed a workflow task/);
+    expect(histories.length).toBeGreaterThan(ignored.length);
+  });
 
   it('has histories of finished, open and continued-as-new incidents for every version', async () => {
     const versions = await historyVersions();
