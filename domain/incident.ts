@@ -57,7 +57,8 @@ export const incidentCommandSchemas = {
       category: categorySchema.nullable().optional(),
       caller: emailSchema.nullable().optional(),
     })
-    .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'give at least one of title, description, category, caller', path: ['title'] }),
+    .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'give at least one of title, description, category, caller', path: ['title'] })
+    .meta({ minProperties: 1 }),
 } as const;
 
 export type IncidentCommandPayloads = { [K in keyof typeof incidentCommandSchemas]: z.infer<(typeof incidentCommandSchemas)[K]> };

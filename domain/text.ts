@@ -29,7 +29,13 @@ export const storableString = () =>
   });
 
 /** Trimmed, non-empty, storable text of at most `max` characters. */
-export const requiredText = (max: number) => storableString().trim().min(1).max(max);
+export const requiredText = (max: number) =>
+  storableString()
+    .trim()
+    .min(1)
+    .max(max)
+    // What trimming means, for readers of the published schema: blank text is refused.
+    .meta({ pattern: '\\S' });
 
 function markUnstorable(text: string): string {
   let out = '';

@@ -108,7 +108,8 @@ export const issueToken = createRoute({
   request: {
     params: idParam,
     body: {
-      required: true,
+      // Every field is optional, so no body at all is a valid request.
+      required: false,
       content: {
         'application/json': {
           schema: z
