@@ -85,6 +85,7 @@ export const updateSlaBody = z
     active: z.boolean().optional().openapi({ description: 'true reactivates a deactivated SLA; false deactivates, as DELETE does (409 for the default)' }),
   })
   .refine(atLeastOneField, 'name at least one of name, targets, warnAtPercent, isDefault, active')
+  .meta({ minProperties: 1 })
   .openapi('SlaChanges');
 
 export const update = createRoute({

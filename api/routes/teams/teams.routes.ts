@@ -59,6 +59,7 @@ export const updateTeamBody = z
     escalationTeam: teamNameSchema.nullable().optional().openapi({ description: 'The team tickets go to when this one escalates them; null for none' }),
   })
   .refine(atLeastOneField, 'name at least one of description, escalationTeam')
+  .meta({ minProperties: 1 })
   .openapi('TeamChanges');
 
 const memberParams = nameParam.extend({ email: emailSchema.openapi({ param: { name: 'email', in: 'path' } }) });

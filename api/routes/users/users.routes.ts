@@ -59,6 +59,7 @@ export const updateUserBody = z
     active: z.boolean().optional().openapi({ description: 'Admins only; false deactivates, as DELETE does' }),
   })
   .refine(atLeastOneField, 'name at least one of name, roles, active')
+  .meta({ minProperties: 1 })
   .openapi('UserChanges');
 
 export const update = createRoute({
