@@ -84,7 +84,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     args.push('--db-filename', options.dbFile);
   }
   // Worker heartbeats let /health see a crashed worker within seconds (api/health.ts).
-  const dynamicConfig = { 'frontend.WorkerHeartbeatsEnabled': true, 'frontend.ListWorkersEnabled': true, ...options.dynamicConfig };
+  const dynamicConfig = {
+    'frontend.WorkerHeartbeatsEnabled': true,
+    'frontend.ListWorkersEnabled': true,
+    // One machine, one partition per task queue: with the default four, a task lands on a partition no
+    // poller is waiting on and is matched only later (seconds at p99 for a workflow start here).
+    'matching.numTaskqueueReadPartitions': 1,
+    'matching.numTaskqueueWritePartitions': 1,
+    ...options.dynamicConfig,
+  };
   for (const [key, value] of Object.entries(dynamicConfig)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   for (const key of TICKET_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
   // Its own process group: Ctrl-C reaches us only, and we stop the server last, after the worker drained.
