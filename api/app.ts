@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps, AppEnv } from './context';
 import { mountDocs } from './docs';
 import { checkHealth } from './health';
+import { createMetrics } from './metrics';
 import { authenticate } from './middleware/auth';
 import { corsFor } from './middleware/cors';
 import { onError, onNotFound } from './middleware/errors';
@@ -35,6 +36,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const report = await checkHealth(deps.db, deps.temporal, deps.taskQueue);
     return c.json(report, report.status === 'ok' ? 200 : 503, report.status === 'ok' ? {} : { 'Retry-After': '5' });
   });
+
+  // Outside /api/v1 and its tokens, like /health: what a Prometheus scrape reads (counts only).
+  const metrics = createMetrics(deps.db);
+  app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
 
   const api = createRouter();
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -155,6 +155,7 @@ describe('kernel v2', () => {
     expect(failure).toMatchObject({ sqlstate: '22003', failures: 1 });
     const health = await stack.api('GET', '/health');
     expect(health.body.alerts).toEqual([expect.stringContaining(`the read model refuses 1 ticket(s) (${number})`)]);
+    expect((await stack.api('GET', '/metrics')).body).toMatch(/^tempodesk_projection_failing_tickets 1$/m);
     // Not retried without end: the workflow holds the batch and answers commands meanwhile.
     expect((await update(stack, number, 'acknowledge')).status).toBe('in_progress');
     const live = await handle.query(viewQuery);
