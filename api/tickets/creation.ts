@@ -31,12 +31,13 @@ async function nextNumber(db: Database): Promise<string> {
 }
 
 /**
- * The key's claim, if a live one exists: expired claims are forgotten first.
+ * The key's claim, if a live one exists: expired claims (anyone's) are forgotten first.
  * A claim with another body is refused rather than answered with the first ticket.
  */
 async function liveClaim(db: Database, { userId, key, request }: Idempotency) {
   const mine = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
-  await db.delete(idempotencyKeys).where(and(mine, lt(idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})`)));
+  // Every expired key goes, not only this one: an index range that is empty almost always.
+  await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})`));
   const [claim] = await db.select().from(idempotencyKeys).where(mine);
   if (claim && claim.requestHash !== hashOf(request)) throw unprocessable('header.idempotency-key', 'this key was already used with a different request');
   return claim ?? null;
