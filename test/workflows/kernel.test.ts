@@ -41,12 +41,12 @@ describe('kernel v2', () => {
     databaseAway = true;
     const sentAt = Date.now();
     const acknowledged = await update(stack, number, 'acknowledge');
-    // Applied when sent, not when the database came back.
-    expect(ms(acknowledged.sla.response.metAt!) - sentAt).toBeLessThan(2000);
+    // Applied when sent, not when the database came back (10 s later).
+    expect(ms(acknowledged.sla.response.metAt!) - sentAt).toBeLessThan(4000);
     const comments = await Promise.all(Array.from({ length: 10 }, (_, i) => update(stack, number, 'comment', { body: `during the outage ${i}` })));
     expect(comments.every((c) => c.version > acknowledged.version)).toBe(true);
     // The resolution clock (4 s) breaches while the database is away; the breach is not held back.
-    await sleep(6000);
+    await sleep(10_000);
     const live = await stack.client.workflow.getHandle(number).query(viewQuery);
     expect(live.sla.resolution.breached).toBe(true);
     expect(live.assignmentGroup).toBe('kernel-l1'); // the handover waits for the escalation-team lookup
@@ -60,10 +60,11 @@ describe('kernel v2', () => {
     expect(all.filter((e) => e.kind === 'commented')).toHaveLength(10);
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
     const at = (kind: string) => ms(all.find((e) => e.kind === kind)!.at);
-    expect(at('acknowledged') - sentAt).toBeLessThan(2000);
+    expect(at('acknowledged') - sentAt).toBeLessThan(4000);
     const breachedAt = at('sla_breached');
     expect(breachedAt).toBeGreaterThanOrEqual(created + 4000);
-    expect(breachedAt - (created + 4000)).toBeLessThan(2000);
+    expect(breachedAt - (created + 4000)).toBeLessThan(4000);
+    expect(breachedAt).toBeLessThan(sentAt + 10_000); // recorded during the outage
     await eventually(async () => expect(await view(stack, number)).toMatchObject({ assignmentGroup: 'kernel-l2', escalationLevel: 1, status: 'assigned' }));
   }, 90_000);
 
