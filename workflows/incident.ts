@@ -10,7 +10,7 @@ import { runUntilDone } from './kernel/lifecycle';
 import { link, registerLinkHandlers, tellLinked } from './kernel/links';
 import { snapshotUpdate, UNPROCESSABLE, viewQuery } from './kernel/messages';
 import { onSlaDeadline, slaDeadlines, type ThresholdKind } from './kernel/sla';
-import { Ticket, upgradeState, type ClockName, type TicketState } from './kernel/ticket';
+import { openTicketState, Ticket, upgradeState, type ClockName, type TicketState } from './kernel/ticket';
 import { incidentV1 } from './legacy/v1/incident';
 
 export interface NewIncident {
@@ -234,7 +234,7 @@ function logIncident(input: NewIncident): TicketState {
   const now = Date.now();
   const priority = priorityOf(input.impact, input.urgency);
   const target = targetFor(input.sla, priority);
-  return {
+  return openTicketState({
     number: input.number,
     type: 'incident',
     title: input.title,
@@ -245,23 +245,7 @@ function logIncident(input: NewIncident): TicketState {
     urgency: input.urgency,
     priority,
     caller: input.caller,
-    assignmentGroup: null,
-    assignee: null,
-    links: [],
-    escalationLevel: 0,
-    resolutionCode: null,
-    resolutionNotes: null,
     sla: input.sla,
     clocks: { response: startClock(target.responseSeconds, now), resolution: startClock(target.resolutionSeconds, now) },
-    createdAt: now,
-    updatedAt: now,
-    resolvedAt: null,
-    closedAt: null,
-    version: 0,
-    eventSeq: 0,
-    seenCommands: [],
-    unprojected: { events: [], notifications: [] },
-    effects: [],
-    projection: null,
-  };
+  });
 }

@@ -236,6 +236,33 @@ export class Ticket {
   }
 }
 
+/** What a ticket type decides when it opens a ticket; the kernel fills in the rest (no one assigned, no links, empty queues). */
+export type OpeningFacts = Pick<TicketState, 'number' | 'type' | 'title' | 'description' | 'category' | 'status' | 'impact' | 'urgency' | 'priority' | 'caller' | 'sla' | 'clocks'>;
+
+/** A new ticket's state, opened now. */
+export function openTicketState(facts: OpeningFacts): TicketState {
+  const now = Date.now();
+  return {
+    ...facts,
+    assignmentGroup: null,
+    assignee: null,
+    links: [],
+    escalationLevel: 0,
+    resolutionCode: null,
+    resolutionNotes: null,
+    createdAt: now,
+    updatedAt: now,
+    resolvedAt: null,
+    closedAt: null,
+    version: 0,
+    eventSeq: 0,
+    seenCommands: [],
+    unprojected: { events: [], notifications: [] },
+    effects: [],
+    projection: null,
+  };
+}
+
 /** State carried by a kernel v1 run (parent and children as fields, no queues) in the shape v2 keeps. */
 export function upgradeState(carried: TicketState | (Omit<TicketState, 'links' | 'seenCommands' | 'unprojected' | 'effects' | 'projection'> & { parent: string | null; children: string[] })): TicketState {
   if ('links' in carried) return carried;
