@@ -34,12 +34,13 @@ async function nextNumber(db: Database): Promise<string> {
  * The key's claim, if a live one exists: expired claims (anyone's) are forgotten first.
  * A claim with another body is refused rather than answered with the first ticket.
  */
-async function liveClaim(db: Database, { userId, key, request }: Idempotency) {
-  const mine = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
+const keyRow = ({ userId, key }: Idempotency) => and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
+
+async function liveClaim(db: Database, idempotency: Idempotency) {
   // Every expired key goes, not only this one: an index range that is empty almost always.
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})`));
-  const [claim] = await db.select().from(idempotencyKeys).where(mine);
-  if (claim && claim.requestHash !== hashOf(request)) throw unprocessable('header.idempotency-key', 'this key was already used with a different request');
+  const [claim] = await db.select().from(idempotencyKeys).where(keyRow(idempotency));
+  if (claim && claim.requestHash !== hashOf(idempotency.request)) throw unprocessable('header.idempotency-key', 'this key was already used with a different request');
   return claim ?? null;
 }
 
@@ -85,12 +86,12 @@ export async function logIncident(
   for (let attempt = 1; ; attempt++) {
     try {
       const { view, joined } = await startIncident(temporal, taskQueue, { ...input, number }, creationKey);
-      if (idempotency) await db.update(idempotencyKeys).set({ startedAt: sql`now()` }).where(and(eq(idempotencyKeys.userId, idempotency.userId), eq(idempotencyKeys.key, idempotency.key)));
+      if (idempotency) await db.update(idempotencyKeys).set({ startedAt: sql`now()` }).where(keyRow(idempotency));
       return { view, replay: joined };
     } catch (error) {
       if (!(error instanceof NumberTaken) || attempt >= MAX_NUMBER_ATTEMPTS) throw error;
       number = await nextNumber(db);
-      if (idempotency) await db.update(idempotencyKeys).set({ number }).where(and(eq(idempotencyKeys.userId, idempotency.userId), eq(idempotencyKeys.key, idempotency.key)));
+      if (idempotency) await db.update(idempotencyKeys).set({ number }).where(keyRow(idempotency));
     }
   }
 }
