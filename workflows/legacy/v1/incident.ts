@@ -1,4 +1,5 @@
 import { ApplicationFailure, continueAsNew, setHandler } from '@temporalio/workflow';
+import { linkedOutcomeSignal, linkedSignal } from '../../kernel/messages';
 import { incidentCommandSchemas, type IncidentCommandPayloads } from '../../../domain/incident';
 import { canIssue, isTerminal, statusAfter, type IncidentCommand, type IncidentStatus } from '../../../domain/incidentLifecycle';
 import { priorityOf, type Level } from '../../../domain/priority';
@@ -205,7 +206,7 @@ export async function incidentV1(input: IncidentInput): Promise<void> {
   registerCommands(ticket, commands);
 
   // Workflow to workflow: children register with their parent; the parent's resolution becomes theirs.
-  setHandler(childLinkedSignal, ({ child }) =>
+  const onChildLinked = ({ child }: { child: string }) =>
     ticket.exclusive(async () => {
       if (state.children.includes(child)) return;
       state.children.push(child);
@@ -215,14 +216,22 @@ export async function incidentV1(input: IncidentInput): Promise<void> {
       if (status() === 'resolved' || status() === 'closed') {
         await resolveChildren([child], { parent: state.number, resolutionCode: state.resolutionCode ?? '', resolutionNotes: state.resolutionNotes ?? '' });
       }
-    }),
-  );
-  setHandler(parentResolvedSignal, ({ parent, resolutionCode, resolutionNotes }) =>
+    });
+  const onParentResolved = ({ parent, resolutionCode, resolutionNotes }: { parent: string; resolutionCode: string; resolutionNotes: string }) =>
     ticket.exclusive(async () => {
       if (!canIssue('resolve', status()) || state.parent !== parent) return;
       await resolve(SYSTEM, resolutionCode, resolutionNotes, { resolvedBy: parent });
       await ticket.flush();
-    }),
+    });
+  setHandler(childLinkedSignal, onChildLinked);
+  setHandler(parentResolvedSignal, onParentResolved);
+  // Added after the freeze, replay-safe (a handler is no command): tickets on kernel v2 speak the generic link
+  // protocol, and a v1 parent or child must still hear its v2 children and parent.
+  setHandler(linkedSignal, ({ from, relation }) => (relation === 'child' ? onChildLinked({ child: from }) : undefined));
+  setHandler(linkedOutcomeSignal, ({ from, relation, outcome, data }) =>
+    relation === 'parent' && outcome === 'resolved'
+      ? onParentResolved({ parent: from, resolutionCode: String(data.resolutionCode ?? ''), resolutionNotes: String(data.resolutionNotes ?? '') })
+      : undefined,
   );
 
   async function onSlaThreshold(name: ClockName, percent: number, kind: ThresholdKind) {
