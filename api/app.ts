@@ -6,7 +6,8 @@ import { checkHealth } from './health';
 import { createMetrics } from './metrics';
 import { authenticate } from './middleware/auth';
 import { corsFor } from './middleware/cors';
-import { onError, onNotFound } from './middleware/errors';
+import { onError } from './middleware/errors';
+import { notFoundOrNotAllowed } from './middleware/methodNotAllowed';
 import { requestLog } from './middleware/requestLog';
 import { rejectUnstorableText } from './middleware/storableText';
 import { createRouter, openApiDocument } from './openapi';
@@ -24,7 +25,7 @@ const MAX_BODY_BYTES = 256 * 1024;
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ strict: false });
   app.onError(onError);
-  app.notFound(onNotFound);
+  app.notFound(notFoundOrNotAllowed(() => app.routes));
   app.use('*', requestLog(deps.logger));
   if (deps.corsOrigins?.length) app.use('*', corsFor(deps.corsOrigins));
   app.use('*', async (c, next) => {

@@ -1,4 +1,4 @@
-import type { ErrorHandler, NotFoundHandler } from 'hono';
+import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../context';
 import { ProblemError, problemResponse, unavailable } from '../problem';
@@ -26,5 +26,3 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   console.error(`${c.req.method} ${c.req.path} failed (request ${c.get('requestId')}):`, error);
   return problemResponse(500, 'an unexpected error occurred');
 };
-
-export const onNotFound: NotFoundHandler<AppEnv> = (c) => problemResponse(404, `no route for ${c.req.method} ${c.req.path}`);

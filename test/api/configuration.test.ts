@@ -49,6 +49,16 @@ describe('people', () => {
     expect((await stack.api('POST', '/api/v1/users/00000000-0000-4000-8000-000000000000/tokens', { body: {} })).status).toBe(404);
   });
 
+  it('answers a method a path does not take with 405 and Allow, and an unknown path with 404', async () => {
+    const trace = await stack.api('DELETE', '/api/v1/users');
+    expect(trace.status).toBe(405);
+    expect(trace.headers.get('allow')).toBe('GET, POST');
+    expect(trace.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect((await stack.api('PUT', '/api/v1/incidents/INC000001/acknowledge', { body: {} })).headers.get('allow')).toBe('POST');
+    expect((await stack.api('POST', '/health')).status).toBe(405);
+    expect((await stack.api('GET', '/api/v1/no-such-thing')).status).toBe(404);
+  });
+
   it('creates teams with members and an escalation team, and refuses unknown references', async () => {
     const member = await stack.user(['agent'], 'tm@example.com');
     expect((await stack.api('POST', '/api/v1/teams', { body: { name: 'db-l2', description: 'Databases, second line' } })).status).toBe(201);
