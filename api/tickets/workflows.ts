@@ -87,7 +87,8 @@ export async function liveView(temporal: Client, number: string, deadlineMs = AN
   try {
     return await temporal.withDeadline(Date.now() + deadlineMs, () => temporal.workflow.getHandle(number).query(viewQuery));
   } catch (error) {
-    if (isTemporalUnavailable(error) || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw error;
+    // No such workflow (ended, or never was) is an answer; an engine that does not answer is not.
+    if (isTemporalUnavailable(error)) throw error;
     return null;
   }
 }

@@ -1,39 +1,28 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../activities';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeCommand } from '../../api/tickets/workflows';
 import { eventually } from '../helpers/eventually';
 import { events, signal, view } from '../helpers/incidents';
+import { startFixtureWorker } from '../helpers/fixtureWorker';
 import { startStack, type Stack } from '../helpers/stack';
 
 /** The kernel as another ticket type uses it: a probe type with update-only, authorized decisions (test/fixtures/kernel-probe-workflows.ts). */
 let stack: Stack;
-let connection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `probe-${randomUUID()}`;
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+let fixtureWorker: Awaited<ReturnType<typeof startFixtureWorker>>;
 
 beforeAll(async () => {
   stack = await startStack();
-  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../fixtures/kernel-probe-workflows.ts', import.meta.url)), logger: silent });
-  worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: createActivities({ db: stack.db }) });
-  running = worker.run();
+  fixtureWorker = await startFixtureWorker(stack, 'kernel-probe-workflows.ts');
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
+  await fixtureWorker?.stop();
   await stack?.stop();
 });
 
 async function openProbe(requester: string) {
   const number = `REQ${randomInt(100_000_000, 999_999_999)}`;
-  const handle = await stack.client.workflow.start('probe', { workflowId: number, taskQueue, args: [{ number, requester }] });
+  const handle = await stack.client.workflow.start('probe', { workflowId: number, taskQueue: fixtureWorker.taskQueue, args: [{ number, requester }] });
   await eventually(async () => expect(await view(stack, number)).toBeDefined());
   return { number, handle };
 }

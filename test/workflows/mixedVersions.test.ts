@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../activities';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually';
 import { quickSla, startIncident, uniqueNumber, update, view } from '../helpers/incidents';
+import { startFixtureWorker } from '../helpers/fixtureWorker';
 import { startStack, type Stack } from '../helpers/stack';
 
 /**
@@ -13,30 +10,21 @@ import { startStack, type Stack } from '../helpers/stack';
  * must still hear each other (v2 understands v1's signals; v1 got handlers for v2's).
  */
 let stack: Stack;
-let connection: NativeConnection;
-let v1Worker: Worker;
-let running: Promise<void>;
-const v1Queue = `v1-${randomUUID()}`;
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+let fixtureWorker: Awaited<ReturnType<typeof startFixtureWorker>>;
 
 beforeAll(async () => {
   stack = await startStack();
-  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../fixtures/v1-workflows.ts', import.meta.url)), logger: silent });
-  v1Worker = await Worker.create({ connection, taskQueue: v1Queue, workflowBundle, activities: createActivities({ db: stack.db }) });
-  running = v1Worker.run();
+  fixtureWorker = await startFixtureWorker(stack, 'v1-workflows.ts');
 });
 afterAll(async () => {
-  v1Worker?.shutdown();
-  await running;
-  await connection?.close();
+  await fixtureWorker?.stop();
   await stack?.stop();
 });
 
 async function startOnV1(title: string) {
   const number = uniqueNumber();
   const create = { number, title, description: '', category: null, impact: 2, urgency: 2, caller: null, createdBy: 'tester@example.com', sla: quickSla(3600, 7200), autoCloseSeconds: 3600 };
-  await stack.client.workflow.start('incident', { workflowId: number, taskQueue: v1Queue, args: [{ create }] });
+  await stack.client.workflow.start('incident', { workflowId: number, taskQueue: fixtureWorker.taskQueue, args: [{ create }] });
   await eventually(async () => expect(await view(stack, number)).toBeDefined());
   return number;
 }
