@@ -156,3 +156,15 @@ export const listOf = <T extends z.ZodTypeAny>(item: T, name: string) =>
 /** TicketView, typed as the OpenAPI schema describes it (the workflow owns the shape; the schema documents it). */
 export type TicketJson = z.infer<typeof ticketSchema>;
 export const asTicketJson = (view: TicketView) => view as unknown as TicketJson;
+
+/** One change to configuration data (a CI, service, contract …), as its history lists it. */
+export const historyEntrySchema = z
+  .object({
+    at: z.string().openapi({ format: 'date-time' }),
+    actor: z.string().openapi({ description: 'Email of the user who made the change' }),
+    action: z.enum(['created', 'updated', 'deleted', 'linked', 'unlinked']),
+    attribute: z.string().nullable().openapi({ description: 'The attribute changed (attributes.<key> for a class attribute), or what was linked' }),
+    oldValue: z.unknown().openapi({ description: 'The value before (null when there was none)' }),
+    newValue: z.unknown().openapi({ description: 'The value after (null when there is none)' }),
+  })
+  .openapi('HistoryEntry');

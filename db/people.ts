@@ -3,7 +3,22 @@ import { and, arrayContains, asc, count, eq, gt, inArray, isNull, lte, ne, or, s
 import type { Database } from './client';
 import { apiTokens, teamMembers, teams, users } from './schema';
 
-export const ROLES = ['end_user', 'agent', 'problem_manager', 'change_manager', 'approver', 'admin'] as const;
+/**
+ * iTop's profiles, roughly: configuration managers keep the CMDB, service
+ * managers the services, contracts, SLAs and calendars; a portal power user
+ * is an end user who sees every ticket of their organization.
+ */
+export const ROLES = [
+  'end_user',
+  'portal_power_user',
+  'agent',
+  'problem_manager',
+  'change_manager',
+  'approver',
+  'configuration_manager',
+  'service_manager',
+  'admin',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface User {

@@ -2,10 +2,13 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
   customType,
+  date,
   index,
   integer,
   jsonb,
+  numeric,
   pgSequence,
   pgTable,
   primaryKey,
@@ -15,18 +18,34 @@ import {
   uuid,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { CalendarSpec } from '../domain/calendar';
+import type { Holiday, WeeklyHours } from '../domain/calendar';
 import type { SlaTargets } from '../domain/sla';
 import type { FieldChange, TicketView } from '../domain/ticket';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Customers, providers and the organization running the desk: a contract says which an organization is to whom. */
+export const organizations = pgTable('organizations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  /** A short code unique among organizations (iTop's), for imports and email routing. */
+  code: text('code').unique(),
+  description: text('description').notNull().default(''),
+  parentId: uuid('parent_id').references((): AnyPgColumn => organizations.id),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   email: text('email').notNull().unique(),
   name: text('name').notNull(),
   roles: text('roles').array().notNull(),
+  /** The organization the user belongs to: what their tickets are filed under, and what a portal power user sees. */
+  organizationId: uuid('organization_id').references(() => organizations.id),
   /** Deactivated people keep their history but can no longer sign in. */
   active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
@@ -49,7 +68,44 @@ export const teams = pgTable('teams', {
   name: text('name').primaryKey(),
   description: text('description').notNull().default(''),
   escalationTeam: text('escalation_team').references((): AnyPgColumn => teams.name),
+  organizationId: uuid('organization_id').references(() => organizations.id),
   createdAt: createdAt(),
+});
+
+/** People the desk knows of: callers, customer contacts, provider contacts; a contact may or may not be a user. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    /** Lower-cased; how tickets name people (caller). */
+    email: text('email').unique(),
+    phone: text('phone').notNull().default(''),
+    function: text('function').notNull().default(''),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    /** The user account this person signs in with, if any. */
+    userId: uuid('user_id')
+      .unique()
+      .references(() => users.id, { onDelete: 'set null' }),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('contacts_organization_idx').on(t.organizationId)],
+);
+
+/** Business hours: a time zone, weekly working periods and holidays; SLAs that name one count only its open time. */
+export const calendars = pgTable('calendars', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  /** An IANA time zone, such as Europe/Paris. */
+  timeZone: text('time_zone').notNull(),
+  week: jsonb('week').$type<WeeklyHours>().notNull(),
+  holidays: jsonb('holidays').$type<Holiday[]>().notNull().default([]),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
 });
 
 export const teamMembers = pgTable(
@@ -70,12 +126,210 @@ export const slas = pgTable('slas', {
   name: text('name').notNull().unique(),
   targets: jsonb('targets').$type<SlaTargets>().notNull(),
   warnAtPercent: integer('warn_at_percent').notNull(),
-  calendar: jsonb('calendar').$type<CalendarSpec>().notNull(),
+  /** Business hours the clocks count; null counts every hour (24×7). A ticket snapshots the calendar when it opens. */
+  calendarId: uuid('calendar_id').references(() => calendars.id),
   isDefault: boolean('is_default').notNull().default(false),
   /** Inactive SLAs are kept for the tickets that carry them but are offered to no new ticket. */
   active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('slas_one_default_idx').on(t.isDefault).where(sql`is_default`)]);
+
+/** Configuration items: class-specific attributes are validated by the API (domain/cmdb) and stored as JSON. */
+export const cis = pgTable(
+  'cis',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    class: text('class').notNull(),
+    /** The natural key with the class: imports upsert on (class, name). */
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    criticality: text('criticality').notNull(),
+    organizationId: uuid('organization_id').references(() => organizations.id),
+    supportTeam: text('support_team').references(() => teams.name),
+    description: text('description').notNull().default(''),
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    search: tsvector('search').generatedAlwaysAs(
+      sql`to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(description, '') || ' ' || coalesce(jsonb_path_query_array(attributes, 'strict $.*')::text, ''))`,
+    ),
+  },
+  (t) => [
+    uniqueIndex('cis_class_name_idx').on(t.class, t.name),
+    index('cis_status_idx').on(t.status, t.class),
+    index('cis_organization_idx').on(t.organizationId),
+    index('cis_support_team_idx').on(t.supportTeam),
+    index('cis_name_idx').on(t.name),
+    index('cis_search_idx').using('gin', t.search),
+  ],
+);
+
+/**
+ * "source <type> target" between two CIs. The dependent and provider ends are
+ * computed here (see RELATION_DEPENDENT_END in domain/cmdb), so impact
+ * traversals walk one indexed column whatever the type.
+ */
+export const ciRelations = pgTable(
+  'ci_relations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => cis.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    targetId: uuid('target_id')
+      .notNull()
+      .references(() => cis.id, { onDelete: 'cascade' }),
+    dependentId: uuid('dependent_id')
+      .notNull()
+      .generatedAlwaysAs(sql`case when type in ('hosts', 'member_of') then target_id else source_id end`),
+    providerId: uuid('provider_id')
+      .notNull()
+      .generatedAlwaysAs(sql`case when type in ('hosts', 'member_of') then source_id else target_id end`),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('ci_relations_edge_idx').on(t.sourceId, t.type, t.targetId),
+    index('ci_relations_provider_idx').on(t.providerId, t.type, t.dependentId),
+    index('ci_relations_dependent_idx').on(t.dependentId, t.type, t.providerId),
+    index('ci_relations_target_idx').on(t.targetId),
+    check('ci_relations_not_self', sql`source_id <> target_id`),
+  ],
+);
+
+/** Services the organization provides, with the CIs that deliver them. */
+export const services = pgTable('services', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  description: text('description').notNull().default(''),
+  criticality: text('criticality').notNull(),
+  /** design, production or retired. */
+  status: text('status').notNull().default('production'),
+  /** The provider organization. */
+  organizationId: uuid('organization_id').references(() => organizations.id),
+  supportTeam: text('support_team').references(() => teams.name),
+  /** The SLA of an incident on this service when no customer contract covering it names one. */
+  slaId: uuid('sla_id').references(() => slas.id),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const serviceCis = pgTable(
+  'service_cis',
+  {
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    ciId: uuid('ci_id')
+      .notNull()
+      .references(() => cis.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.serviceId, t.ciId] }), index('service_cis_ci_idx').on(t.ciId)],
+);
+
+/** Customer contracts (services covered, at an SLA) and provider contracts (CIs covered). */
+export const contracts = pgTable(
+  'contracts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').notNull(),
+    name: text('name').notNull().unique(),
+    /** The customer of a customer contract, the provider of a provider contract. */
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    slaId: uuid('sla_id').references(() => slas.id),
+    cost: numeric('cost', { precision: 14, scale: 2 }),
+    currency: text('currency'),
+    /** month or year: what the cost is per. */
+    costPeriod: text('cost_period'),
+    startsOn: date('starts_on').notNull(),
+    endsOn: date('ends_on'),
+    description: text('description').notNull().default(''),
+    /** Links to the contract's documents: [{ title, url }]. */
+    documents: jsonb('documents').$type<{ title: string; url: string }[]>().notNull().default([]),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('contracts_organization_idx').on(t.organizationId, t.kind)],
+);
+
+export const contractServices = pgTable(
+  'contract_services',
+  {
+    contractId: uuid('contract_id')
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.serviceId] }), index('contract_services_service_idx').on(t.serviceId)],
+);
+
+export const contractCis = pgTable(
+  'contract_cis',
+  {
+    contractId: uuid('contract_id')
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    ciId: uuid('ci_id')
+      .notNull()
+      .references(() => cis.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.ciId] }), index('contract_cis_ci_idx').on(t.ciId)],
+);
+
+/** The people and teams a contract names as its contacts. */
+export const contractContacts = pgTable(
+  'contract_contacts',
+  {
+    contractId: uuid('contract_id')
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.contactId] })],
+);
+
+export const contractTeams = pgTable(
+  'contract_teams',
+  {
+    contractId: uuid('contract_id')
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    team: text('team')
+      .notNull()
+      .references(() => teams.name, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.team] })],
+);
+
+/**
+ * Every change to configuration data, attribute by attribute: who, when,
+ * old and new value (iTop's change log). A relation change is written once
+ * under each CI it joins, so each CI's history tells the whole story.
+ */
+export const cmdbHistory = pgTable(
+  'cmdb_history',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    /** created, updated, deleted, linked, unlinked. */
+    action: text('action').notNull(),
+    attribute: text('attribute'),
+    oldValue: jsonb('old_value'),
+    newValue: jsonb('new_value'),
+  },
+  (t) => [index('cmdb_history_subject_idx').on(t.subjectType, t.subjectId, t.id)],
+);
 
 export const incidentNumberSeq = pgSequence('incident_number_seq', { startWith: 1 });
 
@@ -94,6 +348,9 @@ export const tickets = pgTable(
     assignmentGroup: text('assignment_group'),
     assignee: text('assignee'),
     parent: text('parent'),
+    /** The caller's organization when the ticket opened: what a portal power user of it sees. */
+    organizationId: uuid('organization_id'),
+    serviceId: uuid('service_id'),
     escalationLevel: integer('escalation_level').notNull(),
     view: jsonb('view').$type<TicketView>().notNull(),
     version: integer('version').notNull(),
@@ -110,6 +367,8 @@ export const tickets = pgTable(
     index('tickets_assignee_idx').on(t.assignee),
     index('tickets_group_idx').on(t.assignmentGroup),
     index('tickets_parent_idx').on(t.parent),
+    index('tickets_organization_idx').on(t.organizationId),
+    index('tickets_service_idx').on(t.serviceId),
     index('tickets_search_idx').using('gin', t.search),
   ],
 );
@@ -142,6 +401,16 @@ export const ticketLinks = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.number, t.relation, t.target] }), index('ticket_links_target_idx').on(t.target, t.relation)],
+);
+
+/** The CIs a ticket names, as rows: a CI's timeline and the service status read them. */
+export const ticketCis = pgTable(
+  'ticket_cis',
+  {
+    number: text('number').notNull(),
+    ciId: uuid('ci_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.number, t.ciId] }), index('ticket_cis_ci_idx').on(t.ciId)],
 );
 
 /** Tickets whose projection keeps failing: what /health reports until a projection of the ticket succeeds again. */

@@ -11,6 +11,6 @@ export async function seed(db: Database): Promise<void> {
   if (existing) return;
   await db
     .insert(slas)
-    .values({ name: DEFAULT_SLA_NAME, targets: DEFAULT_SLA_TARGETS, warnAtPercent: DEFAULT_WARN_AT_PERCENT, calendar: { kind: '24x7' }, isDefault: true })
+    .values({ name: DEFAULT_SLA_NAME, targets: DEFAULT_SLA_TARGETS, warnAtPercent: DEFAULT_WARN_AT_PERCENT, isDefault: true })
     .onConflictDoNothing();
 }

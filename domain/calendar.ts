@@ -10,8 +10,28 @@ export interface BusinessCalendar {
   addBusinessMs(fromMs: number, businessMs: number): number;
 }
 
-/** Calendars are carried in workflow state, so they are described by plain data. */
-export type CalendarSpec = { kind: '24x7' };
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+/** Local wall-clock times "HH:MM"; end may be "24:00"; start < end. */
+export interface WorkingPeriod {
+  start: string;
+  end: string;
+}
+/** Each day's working periods, in the calendar's time zone; a day with none is closed. */
+export type WeeklyHours = Record<Weekday, WorkingPeriod[]>;
+/** A whole local day closed ("YYYY-MM-DD" in the calendar's time zone). */
+export interface Holiday {
+  date: string;
+  name: string;
+}
+
+/**
+ * Calendars are carried in workflow state (a snapshot taken when the ticket
+ * opens), so they are described by plain data.
+ */
+export type CalendarSpec =
+  | { kind: '24x7' }
+  | { kind: 'business'; id: string; name: string; timeZone: string; week: WeeklyHours; holidays: Holiday[] };
 
 export const twentyFourSeven: BusinessCalendar = {
   businessMsBetween: (fromMs, toMs) => Math.max(0, toMs - fromMs),
@@ -22,5 +42,7 @@ export function calendarFor(spec: CalendarSpec): BusinessCalendar {
   switch (spec.kind) {
     case '24x7':
       return twentyFourSeven;
+    case 'business':
+      throw new Error('business-hours calendars are not implemented yet');
   }
 }

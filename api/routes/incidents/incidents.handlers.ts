@@ -1,15 +1,12 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import type { User } from '../../../db/people';
-import { slas } from '../../../db/schema';
 import type { IncidentCommand } from '../../../domain/incidentLifecycle';
-import type { SlaPolicy } from '../../../domain/sla';
 import type { TicketView } from '../../../domain/ticket';
 import type { AppEnv } from '../../context';
 import { isStaff } from '../../middleware/auth';
-import { conflict, forbidden, notFound, unprocessable } from '../../problem';
+import { conflict, forbidden, notFound } from '../../problem';
 import { asTicketJson, cursorAfter, page } from '../../schemas';
 import { randomUUID } from 'node:crypto';
 import { logIncident } from '../../tickets/creation';
@@ -17,18 +14,9 @@ import { asOfNow, findTicket, listTickets, ticketHistory } from '../../tickets/r
 import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
 import { Accepted, sendCommand, TicketWorkflowClosed } from '../../tickets/workflows';
 import { authorizeCommand, checkCaller } from './commandPolicy';
+import { slaPolicy } from '../../tickets/slaSelection';
 import { callerHistory } from './historyPolicy';
 import type * as routes from './incidents.routes';
-
-async function slaPolicy(db: Database, slaId: string | undefined): Promise<SlaPolicy> {
-  const [row] = await db
-    .select()
-    .from(slas)
-    .where(slaId ? eq(slas.id, slaId) : eq(slas.isDefault, true));
-  if (!row) throw slaId ? unprocessable('slaId', `no SLA ${slaId}`) : unprocessable('slaId', 'no default SLA is configured; name one');
-  if (!row.active) throw unprocessable('slaId', `SLA ${row.name} is deactivated`);
-  return { id: row.id, name: row.name, targets: row.targets, warnAtPercent: row.warnAtPercent, calendar: row.calendar };
-}
 
 /**
  * The incident, if this user may see it: end users see only their own, and

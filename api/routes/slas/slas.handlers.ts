@@ -9,7 +9,7 @@ import { cursorAfter, page } from '../../schemas';
 import type * as routes from './slas.routes';
 
 type SlaRow = typeof slas.$inferSelect;
-const view = ({ id, name, targets, warnAtPercent, calendar, isDefault, active }: SlaRow) => ({ id, name, targets, warnAtPercent, calendar, isDefault, active });
+const view = ({ id, name, targets, warnAtPercent, calendarId, isDefault, active }: SlaRow) => ({ id, name, targets, warnAtPercent, calendarId, isDefault, active });
 
 /**
  * Serialises changes to SLAs, so that moving the default flag never meets
@@ -72,7 +72,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
     await lockSlas(tx);
     // One default at a time: naming a new default demotes the old one.
     if (body.isDefault) await tx.update(slas).set({ isDefault: false }).where(eq(slas.isDefault, true));
-    const [inserted] = await tx.insert(slas).values({ ...body, calendar: { kind: '24x7' } }).onConflictDoNothing().returning();
+    const [inserted] = await tx.insert(slas).values(body).onConflictDoNothing().returning();
     if (!inserted) throw conflict(`an SLA named ${body.name} already exists`);
     return inserted;
   });

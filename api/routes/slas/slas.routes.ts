@@ -13,7 +13,7 @@ export const slaSchema = z
     name: z.string(),
     targets: slaTargetsSchema,
     warnAtPercent: z.number().int(),
-    calendar: z.object({ kind: z.literal('24x7') }),
+    calendarId: z.uuid().nullable().openapi({ description: 'The business-hours calendar the clocks count; null for 24×7' }),
     isDefault: z.boolean(),
     active: z.boolean().openapi({ description: 'False once deactivated: kept for the tickets that carry it, offered to no new one' }),
   })
