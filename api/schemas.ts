@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ROLES } from '../db/people';
 import { INCIDENT_STATUSES } from '../domain/incidentLifecycle';
 import { LIMITS } from '../domain/incident';
-import type { TicketView } from '../domain/ticket';
+import { LINK_RELATIONS, type TicketView } from '../domain/ticket';
 import { badRequest } from './problem';
 
 export const emailSchema = z.email().max(LIMITS.email).transform((e) => e.toLowerCase()).openapi({ example: 'ada@example.com' });
@@ -90,6 +90,12 @@ export const ticketSchema = z
     assignee: z.string().nullable(),
     parent: z.string().nullable(),
     children: z.array(z.string()),
+    links: z
+      .array(z.object({ relation: z.enum(LINK_RELATIONS), target: z.string().openapi({ example: 'INC000041' }) }))
+      .openapi({ description: 'Every link of the ticket, each from this side (a child says parent, its parent says child)' }),
+    organizationId: z.uuid().nullable().openapi({ description: "The caller's organization when the ticket opened" }),
+    serviceId: z.uuid().nullable().openapi({ description: 'The affected service; given, or derived from the CIs' }),
+    ciIds: z.array(z.uuid()).openapi({ description: 'The configuration items the ticket names' }),
     escalationLevel: z.number().int(),
     slaId: z.string(),
     sla: z.object({ calendar: z.object({ kind: z.literal('24x7') }), response: clockSchema, resolution: clockSchema }),
@@ -155,7 +161,15 @@ export const listOf = <T extends z.ZodTypeAny>(item: T, name: string) =>
 
 /** TicketView, typed as the OpenAPI schema describes it (the workflow owns the shape; the schema documents it). */
 export type TicketJson = z.infer<typeof ticketSchema>;
-export const asTicketJson = (view: TicketView) => view as unknown as TicketJson;
+/** Views projected by older workflow code lack the fields added since: they are answered with what those fields mean when absent. */
+export const asTicketJson = (view: TicketView) =>
+  ({
+    links: [...(view.parent ? [{ relation: 'parent', target: view.parent }] : []), ...view.children.map((target) => ({ relation: 'child', target }))],
+    organizationId: null,
+    serviceId: null,
+    ciIds: [],
+    ...view,
+  }) as unknown as TicketJson;
 
 /** One change to configuration data (a CI, service, contract …), as its history lists it. */
 export const historyEntrySchema = z

@@ -3,7 +3,7 @@ import { and, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import { parseTicketNumber } from '../domain/numbering';
 import type { NotificationRequest, Recipient, TicketEvent, TicketView } from '../domain/ticket';
 import type { Database } from './client';
-import { outbox, projectionFailures, teamMembers, ticketEvents, ticketLinks, tickets, users } from './schema';
+import { outbox, projectionFailures, teamMembers, ticketCis, ticketEvents, ticketLinks, tickets, users } from './schema';
 
 export interface TicketBatch {
   view: TicketView;
@@ -65,6 +65,13 @@ async function writeLinks(tx: Database, view: TicketView) {
   if (view.links.length) await tx.insert(ticketLinks).values(view.links.map((l) => ({ number: view.number, ...l }))).onConflictDoNothing();
 }
 
+async function writeCis(tx: Database, view: TicketView) {
+  // Views projected before tickets named CIs say nothing about them.
+  if (!view.ciIds) return;
+  await tx.delete(ticketCis).where(and(eq(ticketCis.number, view.number), view.ciIds.length ? notInArray(ticketCis.ciId, view.ciIds) : undefined));
+  if (view.ciIds.length) await tx.insert(ticketCis).values(view.ciIds.map((ciId) => ({ number: view.number, ciId }))).onConflictDoNothing();
+}
+
 /**
  * Writes one batch of a ticket's life to the read model in one transaction:
  * the row (only if this version is newer than the stored one, so a late
@@ -88,6 +95,8 @@ export async function writeTicketBatch(db: Database, { view, events, notificatio
     assignmentGroup: view.assignmentGroup,
     assignee: view.assignee,
     parent: view.parent,
+    organizationId: view.organizationId ?? null,
+    serviceId: view.serviceId ?? null,
     escalationLevel: view.escalationLevel,
     view,
     version: view.version,
@@ -97,12 +106,17 @@ export async function writeTicketBatch(db: Database, { view, events, notificatio
   await db.transaction(async (tx) => {
     const t = tx as unknown as Database;
     const { number: _n, ...updatable } = row;
-    await tx
+    const written = await tx
       .insert(tickets)
       .values(row)
-      .onConflictDoUpdate({ target: tickets.number, set: updatable, ...(!replace && { setWhere: lt(tickets.version, sql`excluded.version`) }) });
+      .onConflictDoUpdate({ target: tickets.number, set: updatable, ...(!replace && { setWhere: lt(tickets.version, sql`excluded.version`) }) })
+      .returning({ number: tickets.number });
     await appendEvents(t, events);
-    await writeLinks(t, view);
+    // Links and CIs are the row's: a late batch whose row lost to a newer version must not roll them back either.
+    if (written.length > 0) {
+      await writeLinks(t, view);
+      await writeCis(t, view);
+    }
     const outboxRows = [];
     for (const n of notifications) {
       for (const address of await addressesOf(t, n.recipient)) {

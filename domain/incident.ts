@@ -12,6 +12,14 @@ const reasonSchema = requiredText(LIMITS.text);
 const titleSchema = requiredText(LIMITS.title);
 const descriptionSchema = storableString().max(LIMITS.description);
 const categorySchema = requiredText(LIMITS.category);
+/** CIs one ticket may name: an outage of more is a change to the service, not a list on a ticket. */
+export const MAX_TICKET_CIS = 50;
+const ciIdsSchema = z
+  .array(z.uuid())
+  .max(MAX_TICKET_CIS)
+  .refine((ids) => new Set(ids).size === ids.length, 'names a CI twice')
+  .meta({ uniqueItems: true, description: 'Configuration items (CMDB ids) the incident affects' });
+const serviceIdSchema = z.uuid().meta({ description: 'The affected service (CMDB id); derived from the CIs when not given' });
 
 export const createIncidentSchema = z.strictObject({
   title: titleSchema,
@@ -20,6 +28,8 @@ export const createIncidentSchema = z.strictObject({
   urgency: levelSchema,
   caller: emailSchema.optional(),
   category: categorySchema.optional(),
+  serviceId: serviceIdSchema.optional(),
+  ciIds: ciIdsSchema.optional(),
   slaId: z.uuid().optional(),
 });
 export type CreateIncident = z.infer<typeof createIncidentSchema>;
@@ -49,15 +59,20 @@ export const incidentCommandSchemas = {
   escalate: z.strictObject({ reason: reasonSchema, from: teamNameSchema.optional(), to: teamNameSchema.optional() }),
   'set-priority': z.strictObject({ impact: levelSchema, urgency: levelSchema }),
   'link-parent': z.strictObject({ parent: ticketNumberSchema }),
-  /** PATCH: the facts of the report; null clears category or caller. */
+  /** PATCH: the facts of the report; null clears category, caller or service; ciIds replaces the list. */
   update: z
     .strictObject({
       title: titleSchema.optional(),
       description: descriptionSchema.optional(),
       category: categorySchema.nullable().optional(),
       caller: emailSchema.nullable().optional(),
+      serviceId: serviceIdSchema.nullable().optional(),
+      ciIds: ciIdsSchema.optional(),
     })
-    .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'give at least one of title, description, category, caller', path: ['title'] })
+    .refine((p) => Object.values(p).some((v) => v !== undefined), {
+      message: 'give at least one of title, description, category, caller, serviceId, ciIds',
+      path: ['title'],
+    })
     .meta({ minProperties: 1 }),
 } as const;
 

@@ -37,9 +37,19 @@ export interface TicketFacts {
   version: number;
 }
 
+/** What a ticket knows of the CMDB; ids only, so a renamed CI or service never leaves a stale name in a ticket. */
+export interface TicketCmdbFacts {
+  /** The caller's organization when the ticket opened (a portal power user of it sees the ticket). */
+  organizationId: string | null;
+  /** The service the ticket is about; given, or derived from its CIs. */
+  serviceId: string | null;
+  /** The configuration items the ticket names. */
+  ciIds: string[];
+}
+
 /** A ticket as the API returns it and the read model stores it. */
-export interface TicketView extends TicketFacts {
-  /** Every link of the ticket; absent from views projected by kernel v1 (parent and children only). */
+export interface TicketView extends TicketFacts, Partial<TicketCmdbFacts> {
+  /** Every link of the ticket; absent from views projected by kernel v1 (parent and children only). The CMDB facts are absent from views projected before tickets named them. */
   links?: Link[];
   slaId: string;
   sla: { calendar: CalendarSpec; response: ClockView; resolution: ClockView };

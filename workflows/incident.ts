@@ -21,6 +21,10 @@ export interface NewIncident {
   impact: Level;
   urgency: Level;
   caller: string | null;
+  /** The caller's organization, the service and CIs; absent from the input of incidents logged before the CMDB. */
+  organizationId?: string | null;
+  serviceId?: string | null;
+  ciIds?: string[];
   createdBy: string;
   sla: SlaPolicy;
   /** Quiet period after resolution before the incident closes itself. */
@@ -245,6 +249,9 @@ function logIncident(input: NewIncident): TicketState {
     urgency: input.urgency,
     priority,
     caller: input.caller,
+    organizationId: input.organizationId,
+    serviceId: input.serviceId,
+    ciIds: input.ciIds,
     sla: input.sla,
     clocks: { response: startClock(target.responseSeconds, now), resolution: startClock(target.resolutionSeconds, now) },
   });

@@ -2,7 +2,7 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
 import { calendarFor, type BusinessCalendar } from '../../domain/calendar';
 import type { SlaPolicy } from '../../domain/sla';
 import { viewClock, type SlaClock } from '../../domain/slaClock';
-import type { FieldChange, Link, NotificationRequest, Recipient, TicketEvent, TicketFacts, TicketView } from '../../domain/ticket';
+import type { FieldChange, Link, NotificationRequest, Recipient, TicketCmdbFacts, TicketEvent, TicketFacts, TicketView } from '../../domain/ticket';
 import type { Effect } from './effects';
 import type { ProjectionBatch } from '../../activities/types';
 import { TICKET_STATUS, TICKET_TYPE } from './searchAttributes';
@@ -18,7 +18,7 @@ export interface ProjectionTrouble {
 }
 
 /** Everything a ticket workflow knows; plain data, carried across continue-as-new. */
-export interface TicketState extends Omit<TicketFacts, 'parent' | 'children'> {
+export interface TicketState extends Omit<TicketFacts, 'parent' | 'children'>, TicketCmdbFacts {
   sla: SlaPolicy;
   clocks: Record<ClockName, SlaClock>;
   createdAt: number;
@@ -52,12 +52,16 @@ export type TicketFields = Pick<
   | 'escalationLevel'
   | 'resolutionCode'
   | 'resolutionNotes'
+  | 'serviceId'
+  | 'ciIds'
 >;
 
 /** How many command IDs a ticket remembers: far more than any client retries within a run's life. */
 const SEEN_COMMANDS_KEPT = 500;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** Field values are plain data: lists compare by content, so an unchanged list records no change. */
+const sameValue = (a: unknown, b: unknown) => a === b || (typeof a === 'object' && a !== null && JSON.stringify(a) === JSON.stringify(b));
 
 /**
  * A ticket inside its workflow: state, the audit trail it appends to, and the
@@ -85,7 +89,7 @@ export class Ticket {
     const changes: FieldChange[] = [];
     for (const [field, to] of Object.entries(patch) as [keyof TicketFields, unknown][]) {
       const from = this.state[field];
-      if (from === to) continue;
+      if (sameValue(from, to)) continue;
       changes.push({ field, from, to });
       (this.state as unknown as Record<string, unknown>)[field] = to;
     }
@@ -227,6 +231,9 @@ export class Ticket {
       },
       resolutionCode: s.resolutionCode,
       resolutionNotes: s.resolutionNotes,
+      organizationId: s.organizationId,
+      serviceId: s.serviceId,
+      ciIds: [...s.ciIds],
       createdAt: iso(s.createdAt)!,
       updatedAt: iso(s.updatedAt)!,
       resolvedAt: iso(s.resolvedAt),
@@ -236,14 +243,22 @@ export class Ticket {
   }
 }
 
-/** What a ticket type decides when it opens a ticket; the kernel fills in the rest (no one assigned, no links, empty queues). */
-export type OpeningFacts = Pick<TicketState, 'number' | 'type' | 'title' | 'description' | 'category' | 'status' | 'impact' | 'urgency' | 'priority' | 'caller' | 'sla' | 'clocks'>;
+/** The CMDB facts, none until named; absent from state carried by runs opened before tickets named CIs and services. */
+type CmdbFacts = 'organizationId' | 'serviceId' | 'ciIds';
+const NO_CMDB_FACTS: Pick<TicketState, CmdbFacts> = { organizationId: null, serviceId: null, ciIds: [] };
+
+/** What a ticket type decides when it opens a ticket; the kernel fills in the rest (no one assigned, no links, no CIs unless named, empty queues). */
+export type OpeningFacts = Pick<TicketState, 'number' | 'type' | 'title' | 'description' | 'category' | 'status' | 'impact' | 'urgency' | 'priority' | 'caller' | 'sla' | 'clocks'> &
+  Partial<TicketCmdbFacts>;
 
 /** A new ticket's state, opened now. */
 export function openTicketState(facts: OpeningFacts): TicketState {
   const now = Date.now();
   return {
     ...facts,
+    organizationId: facts.organizationId ?? null,
+    serviceId: facts.serviceId ?? null,
+    ciIds: facts.ciIds ?? [],
     assignmentGroup: null,
     assignee: null,
     links: [],
@@ -263,11 +278,16 @@ export function openTicketState(facts: OpeningFacts): TicketState {
   };
 }
 
-/** State carried by a kernel v1 run (parent and children as fields, no queues) in the shape v2 keeps. */
-export function upgradeState(carried: TicketState | (Omit<TicketState, 'links' | 'seenCommands' | 'unprojected' | 'effects' | 'projection'> & { parent: string | null; children: string[] })): TicketState {
-  if ('links' in carried) return carried;
+/** State carried by an earlier run, in today's shape: kernel v1's (parent and children as fields, no queues), or v2's before the CMDB facts. */
+export function upgradeState(
+  carried:
+    | (Omit<TicketState, CmdbFacts> & Partial<Pick<TicketState, CmdbFacts>>)
+    | (Omit<TicketState, 'links' | 'seenCommands' | 'unprojected' | 'effects' | 'projection' | CmdbFacts> & { parent: string | null; children: string[] }),
+): TicketState {
+  if ('links' in carried) return { ...NO_CMDB_FACTS, ...carried };
   const { parent, children, ...rest } = carried;
   return {
+    ...NO_CMDB_FACTS,
     ...rest,
     links: [...(parent ? [{ relation: 'parent' as const, target: parent }] : []), ...children.map((target) => ({ relation: 'child' as const, target }))],
     seenCommands: [],

@@ -7,6 +7,7 @@ import { isOpen, type IncidentCommand, type IncidentStatus } from '../../../doma
 import type { TicketView } from '../../../domain/ticket';
 import { isStaff } from '../../middleware/auth';
 import { forbidden, unprocessable } from '../../problem';
+import { checkCis, checkService, serviceOfCis } from '../../tickets/cmdbContext';
 
 /** What callers may do on their own incidents: talk, confirm the resolution, or reopen it. */
 const END_USER_COMMANDS: IncidentCommand[] = ['comment', 'close', 'reopen'];
@@ -42,9 +43,14 @@ export async function authorizeCommand(
     case 'escalate':
       return { ...payload, from: ticket.assignmentGroup, to: await escalationTarget(db, ticket) };
     case 'update': {
-      const { caller } = payload as IncidentCommandPayloads['update'];
+      const { caller, serviceId, ciIds } = payload as IncidentCommandPayloads['update'];
       if (caller) await checkCaller(db, caller);
-      return payload;
+      if (serviceId) await checkService(db, serviceId);
+      if (ciIds === undefined) return payload;
+      await checkCis(db, ciIds);
+      // New CIs on a ticket that names no service: the service follows from them, as at creation.
+      const derived = serviceId === undefined && !ticket.serviceId ? await serviceOfCis(db, ciIds) : null;
+      return derived ? { ...payload, serviceId: derived } : payload;
     }
     default:
       return payload;

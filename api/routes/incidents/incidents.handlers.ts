@@ -14,6 +14,7 @@ import { asOfNow, findTicket, listTickets, ticketHistory } from '../../tickets/r
 import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
 import { Accepted, sendCommand, TicketWorkflowClosed } from '../../tickets/workflows';
 import { authorizeCommand, checkCaller } from './commandPolicy';
+import { ticketCmdbFacts } from '../../tickets/cmdbContext';
 import { slaPolicy } from '../../tickets/slaSelection';
 import { callerHistory } from './historyPolicy';
 import type * as routes from './incidents.routes';
@@ -40,9 +41,21 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   }
   const caller = body.caller ?? (isStaff(user) ? null : user.email);
   if (caller) await checkCaller(db, caller);
-  const sla = await slaPolicy(db, body.slaId);
+  const cmdb = await ticketCmdbFacts(db, { caller, serviceId: body.serviceId, ciIds: body.ciIds });
+  const sla = await slaPolicy(db, { slaId: body.slaId, organizationId: cmdb.organizationId, serviceId: cmdb.serviceId });
 
-  const input = { title: body.title, description: body.description, category: body.category ?? null, impact: body.impact, urgency: body.urgency, caller, createdBy: user.email, sla, autoCloseSeconds };
+  const input = {
+    title: body.title,
+    description: body.description,
+    category: body.category ?? null,
+    impact: body.impact,
+    urgency: body.urgency,
+    caller,
+    ...cmdb,
+    createdBy: user.email,
+    sla,
+    autoCloseSeconds,
+  };
   const { view, replay } = await logIncident(db, temporal, taskQueue, input, key ? { userId: user.id, key, request: body } : undefined);
   const number = view instanceof Accepted ? view.number : view.number;
   c.header('Location', `/api/v1/incidents/${number}`);

@@ -107,7 +107,7 @@ const COMMAND_SUMMARIES: Record<IncidentCommand, string> = {
   escalate: 'Escalate to the assignment group’s escalation team',
   'set-priority': 'Change impact and urgency; SLA clocks keep elapsed time',
   'link-parent': 'Make this incident a child of another; it follows the parent’s resolution',
-  update: 'Correct the report: title, description, category, caller',
+  update: 'Correct the report: title, description, category, caller, service and CIs (the SLA stays the one the incident opened with)',
 };
 
 /** What a client sends: the command's payload less what the API fills in itself (the escalation target). */

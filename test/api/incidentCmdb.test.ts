@@ -1,0 +1,136 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cis, contacts, contracts, contractServices, organizations, serviceCis, services, slas, ticketCis, tickets, users } from '../../db/schema';
+import { DEFAULT_SLA_TARGETS } from '../../domain/sla';
+import { eventually } from '../helpers/eventually';
+import { startStack, type Stack } from '../helpers/stack';
+
+/**
+ * Incidents on the CMDB: the CIs they name, the service (given or derived),
+ * the caller's organization, and the SLA chosen by rule from contract,
+ * service and default. Configuration is written straight to its tables; what
+ * is under test goes through the API.
+ */
+let stack: Stack;
+let agent: { email: string; token: string };
+let acmeCaller: { email: string; token: string };
+let globexCaller: { email: string; token: string };
+const ids: Record<string, string> = {};
+
+async function insertOne<T extends { id: string }>(rows: Promise<T[]>): Promise<string> {
+  return (await rows)[0]!.id;
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  const db = stack.db;
+  agent = await stack.user(['agent'], 'agent@example.com');
+  acmeCaller = await stack.user(['end_user'], 'wile@acme.example');
+  globexCaller = await stack.user(['end_user'], 'hank@globex.example');
+  ids.acme = await insertOne(db.insert(organizations).values({ name: 'Acme' }).returning());
+  ids.globex = await insertOne(db.insert(organizations).values({ name: 'Globex' }).returning());
+  await db.update(users).set({ organizationId: ids.acme }).where(eq(users.email, acmeCaller.email));
+  // Globex's caller is known as a contact only; the contact names the organization.
+  await db.insert(contacts).values({ name: 'Hank', email: globexCaller.email, organizationId: ids.globex });
+  const sla = (name: string) => insertOne(db.insert(slas).values({ name, targets: DEFAULT_SLA_TARGETS, warnAtPercent: 75 }).returning());
+  ids.goldSla = await sla('Gold');
+  ids.silverSla = await sla('Silver');
+  ids.expiredSla = await sla('Expired');
+  ids.mailServer = await insertOne(db.insert(cis).values({ class: 'server', name: 'mail-01', status: 'production', criticality: 'high' }).returning());
+  ids.mailApp = await insertOne(db.insert(cis).values({ class: 'application', name: 'exchange', status: 'production', criticality: 'high' }).returning());
+  ids.printer = await insertOne(db.insert(cis).values({ class: 'generic', name: 'printer-2f', status: 'production', criticality: 'low' }).returning());
+  ids.email = await insertOne(db.insert(services).values({ name: 'Email', criticality: 'critical', slaId: ids.silverSla }).returning());
+  ids.archive = await insertOne(db.insert(services).values({ name: 'Mail archive', criticality: 'medium' }).returning());
+  await db.insert(serviceCis).values([
+    { serviceId: ids.email, ciId: ids.mailApp },
+    { serviceId: ids.email, ciId: ids.mailServer },
+    { serviceId: ids.archive, ciId: ids.mailServer },
+  ]);
+  const contract = async (name: string, organizationId: string, slaId: string, startsOn: string, endsOn: string | null) => {
+    const id = await insertOne(db.insert(contracts).values({ kind: 'customer', name, organizationId, slaId, startsOn, endsOn }).returning());
+    await db.insert(contractServices).values({ contractId: id, serviceId: ids.email });
+  };
+  await contract('Acme email', ids.acme, ids.goldSla, '2020-01-01', null);
+  await contract('Globex email (lapsed)', ids.globex, ids.expiredSla, '2020-01-01', '2021-01-01');
+}, 180_000);
+afterAll(() => stack?.stop());
+
+const log = (token: string, body: Record<string, unknown>) => stack.api('POST', '/api/v1/incidents', { token, body: { title: 'Mail is down', impact: 2, urgency: 2, ...body } });
+const defaultSlaId = async () => (await stack.db.select({ id: slas.id }).from(slas).where(eq(slas.isDefault, true)))[0]!.id;
+
+describe('incidents on the CMDB', () => {
+  it('derives the service from the CIs, the most critical first, and projects CIs, service and organization', async () => {
+    const created = await log(acmeCaller.token, { ciIds: [ids.mailServer] });
+    expect(created.status).toBe(201);
+    // mail-01 delivers Email (critical) and Mail archive (medium): Email is the one the incident is about.
+    expect(created.body).toMatchObject({ ciIds: [ids.mailServer], serviceId: ids.email, organizationId: ids.acme });
+    const number = created.body.number as string;
+    await eventually(async () => {
+      const [row] = await stack.db.select().from(tickets).where(eq(tickets.number, number));
+      expect(row).toMatchObject({ serviceId: ids.email, organizationId: ids.acme });
+      const rows = await stack.db.select().from(ticketCis).where(eq(ticketCis.number, number));
+      expect(rows.map((r) => r.ciId)).toEqual([ids.mailServer]);
+    });
+  });
+
+  it("takes the SLA of the caller's contract covering the service, else the service's, else the default", async () => {
+    // Acme's current contract covers Email at Gold.
+    expect((await log(acmeCaller.token, { serviceId: ids.email })).body.slaId).toBe(ids.goldSla);
+    // Globex's contract has lapsed: Email's own SLA applies.
+    expect((await log(globexCaller.token, { serviceId: ids.email })).body.slaId).toBe(ids.silverSla);
+    // Mail archive has no SLA of its own: the default.
+    expect((await log(acmeCaller.token, { serviceId: ids.archive })).body.slaId).toBe(await defaultSlaId());
+    // No service at all: the default.
+    expect((await log(acmeCaller.token, { ciIds: [ids.printer] })).body).toMatchObject({ serviceId: null, slaId: await defaultSlaId() });
+    // An agent naming an SLA overrides the rule.
+    expect((await log(agent.token, { caller: acmeCaller.email, serviceId: ids.email, slaId: ids.expiredSla })).body.slaId).toBe(ids.expiredSla);
+  });
+
+  it('passes over a contract whose SLA is deactivated', async () => {
+    await stack.db.update(slas).set({ active: false }).where(eq(slas.id, ids.goldSla));
+    try {
+      expect((await log(acmeCaller.token, { serviceId: ids.email })).body.slaId).toBe(ids.silverSla);
+    } finally {
+      await stack.db.update(slas).set({ active: true }).where(eq(slas.id, ids.goldSla));
+    }
+  });
+
+  it('refuses CIs and services that do not exist, naming the field, and logs nothing', async () => {
+    const before = (await stack.db.select({ n: tickets.number }).from(tickets)).length;
+    const unknownCi = await log(agent.token, { ciIds: [ids.mailServer, '6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e'] });
+    expect(unknownCi.status).toBe(422);
+    expect(unknownCi.body.errors).toEqual([expect.objectContaining({ field: 'ciIds.1' })]);
+    const unknownService = await log(agent.token, { serviceId: '6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e' });
+    expect(unknownService.status).toBe(422);
+    expect(unknownService.body.errors).toEqual([expect.objectContaining({ field: 'serviceId' })]);
+    const twice = await log(agent.token, { ciIds: [ids.printer, ids.printer] });
+    expect(twice.status).toBe(400);
+    const notUuid = await log(agent.token, { ciIds: ['mail-01'] });
+    expect(notUuid.status).toBe(400);
+    expect((await stack.db.select({ n: tickets.number }).from(tickets)).length).toBe(before);
+  });
+
+  it('changes CIs and service with PATCH, recorded in the history, and derives a missing service', async () => {
+    const created = await log(agent.token, { caller: acmeCaller.email, ciIds: [ids.printer] });
+    const number = created.body.number as string;
+    expect(created.body.serviceId).toBeNull();
+    const patched = await stack.api('PATCH', `/api/v1/incidents/${number}`, { token: agent.token, body: { ciIds: [ids.printer, ids.mailApp] } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ ciIds: [ids.printer, ids.mailApp], serviceId: ids.email, slaId: created.body.slaId });
+    const cleared = await stack.api('PATCH', `/api/v1/incidents/${number}`, { token: agent.token, body: { serviceId: null, ciIds: [] } });
+    expect(cleared.body).toMatchObject({ ciIds: [], serviceId: null });
+    // The same list again changes nothing and records no field change.
+    const same = await stack.api('PATCH', `/api/v1/incidents/${number}`, { token: agent.token, body: { ciIds: [] } });
+    expect(same.status).toBe(200);
+    await eventually(async () => {
+      const history = await stack.api('GET', `/api/v1/incidents/${number}/history`, { token: agent.token });
+      const updates = history.body.items.filter((e: { kind: string }) => e.kind === 'updated');
+      expect(updates.map((e: { changes: { field: string }[] }) => e.changes.map((c) => c.field).sort())).toEqual([['ciIds', 'serviceId'], ['ciIds', 'serviceId'], []]);
+      expect(updates[0].changes).toContainEqual({ field: 'ciIds', from: [ids.printer], to: [ids.printer, ids.mailApp] });
+      expect(await stack.db.select().from(ticketCis).where(eq(ticketCis.number, number))).toEqual([]);
+    });
+    const unknown = await stack.api('PATCH', `/api/v1/incidents/${number}`, { token: agent.token, body: { ciIds: ['6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e'] } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'ciIds.0' })]);
+  });
+});
