@@ -28,9 +28,11 @@ export interface User {
   roles: Role[];
   /** False once deactivated: the person keeps their history but cannot sign in, hold a role or be assigned. */
   active: boolean;
+  /** The organization the user belongs to, if any. */
+  organizationId: string | null;
 }
 
-const userColumns = { id: users.id, email: users.email, name: users.name, roles: users.roles, active: users.active };
+const userColumns = { id: users.id, email: users.email, name: users.name, roles: users.roles, active: users.active, organizationId: users.organizationId };
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 export const newToken = () => `tdk_${randomBytes(32).toString('base64url')}`;

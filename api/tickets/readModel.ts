@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { ticketEvents, tickets } from '../../db/schema';
 import type { TicketType } from '../../domain/numbering';
@@ -14,6 +14,8 @@ export interface TicketFilters {
   assignee?: string;
   caller?: string;
   q?: string;
+  /** Only what an end user may read: tickets they reported, and their organization's when it is given. */
+  readableBy?: { caller: string; organizationId: string | null };
   /** Only tickets whose seq is below this (keyset pagination, newest first). */
   before?: number;
   limit: number;
@@ -51,6 +53,10 @@ export async function listTickets(db: Database, type: TicketType, f: TicketFilte
   if (f.assignmentGroup !== undefined) where.push(eq(tickets.assignmentGroup, f.assignmentGroup));
   if (f.assignee !== undefined) where.push(eq(tickets.assignee, f.assignee));
   if (f.caller !== undefined) where.push(eq(tickets.caller, f.caller));
+  if (f.readableBy) {
+    const { caller, organizationId } = f.readableBy;
+    where.push(organizationId === null ? eq(tickets.caller, caller) : or(eq(tickets.caller, caller), eq(tickets.organizationId, organizationId))!);
+  }
   if (f.q !== undefined) where.push(sql`${tickets.search} @@ websearch_to_tsquery('english', ${f.q})`);
   if (f.before !== undefined) where.push(lt(tickets.seq, f.before));
   return db

@@ -15,7 +15,7 @@ let stack: Stack;
 let agent: { email: string; token: string };
 let acmeCaller: { email: string; token: string };
 let globexCaller: { email: string; token: string };
-const ids: Record<string, string> = {};
+const ids = {} as Record<'acme' | 'globex' | 'goldSla' | 'silverSla' | 'expiredSla' | 'mailServer' | 'mailApp' | 'printer' | 'email' | 'archive', string>;
 
 async function insertOne<T extends { id: string }>(rows: Promise<T[]>): Promise<string> {
   return (await rows)[0]!.id;
@@ -96,18 +96,18 @@ describe('incidents on the CMDB', () => {
   });
 
   it('refuses CIs and services that do not exist, naming the field, and logs nothing', async () => {
-    const before = (await stack.db.select({ n: tickets.number }).from(tickets)).length;
-    const unknownCi = await log(agent.token, { ciIds: [ids.mailServer, '6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e'] });
+    const unknownCi = await log(agent.token, { title: 'Refused report', ciIds: [ids.mailServer, '6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e'] });
     expect(unknownCi.status).toBe(422);
     expect(unknownCi.body.errors).toEqual([expect.objectContaining({ field: 'ciIds.1' })]);
-    const unknownService = await log(agent.token, { serviceId: '6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e' });
+    const unknownService = await log(agent.token, { title: 'Refused report', serviceId: '6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e' });
     expect(unknownService.status).toBe(422);
     expect(unknownService.body.errors).toEqual([expect.objectContaining({ field: 'serviceId' })]);
-    const twice = await log(agent.token, { ciIds: [ids.printer, ids.printer] });
+    const twice = await log(agent.token, { title: 'Refused report', ciIds: [ids.printer, ids.printer] });
     expect(twice.status).toBe(400);
-    const notUuid = await log(agent.token, { ciIds: ['mail-01'] });
+    const notUuid = await log(agent.token, { title: 'Refused report', ciIds: ['mail-01'] });
     expect(notUuid.status).toBe(400);
-    expect((await stack.db.select({ n: tickets.number }).from(tickets)).length).toBe(before);
+    // Refused before a number is taken or a workflow started.
+    expect(await stack.db.select().from(tickets).where(eq(tickets.title, 'Refused report'))).toEqual([]);
   });
 
   it('changes CIs and service with PATCH, recorded in the history, and derives a missing service', async () => {
@@ -132,5 +132,37 @@ describe('incidents on the CMDB', () => {
     const unknown = await stack.api('PATCH', `/api/v1/incidents/${number}`, { token: agent.token, body: { ciIds: ['6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e'] } });
     expect(unknown.status).toBe(422);
     expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'ciIds.0' })]);
+  });
+
+  it("lets a portal power user read and comment on their organization's incidents, and no one else's", async () => {
+    const power = await stack.user(['portal_power_user'], 'boss@acme.example');
+    const colleague = await stack.user(['end_user'], 'road@acme.example');
+    await stack.db.update(users).set({ organizationId: ids.acme }).where(eq(users.email, power.email));
+    await stack.db.update(users).set({ organizationId: ids.acme }).where(eq(users.email, colleague.email));
+    const acme = (await log(acmeCaller.token, { title: 'Anvil delivery tracker is down' })).body.number as string;
+    const globex = (await log(globexCaller.token, { title: 'Doomsday device offline' })).body.number as string;
+    await eventually(async () => {
+      const rows = await stack.db.select({ n: tickets.number }).from(tickets);
+      expect(rows.map((r) => r.n)).toEqual(expect.arrayContaining([acme, globex]));
+    });
+
+    expect((await stack.api('GET', `/api/v1/incidents/${acme}`, { token: power.token })).status).toBe(200);
+    expect((await stack.api('GET', `/api/v1/incidents/${globex}`, { token: power.token })).status).toBe(404);
+    // A plain end user of the same organization sees only what they reported.
+    expect((await stack.api('GET', `/api/v1/incidents/${acme}`, { token: colleague.token })).status).toBe(404);
+    const listed = await stack.api('GET', '/api/v1/incidents?limit=100', { token: power.token });
+    const numbers = listed.body.items.map((t: { number: string }) => t.number);
+    expect(numbers).toContain(acme);
+    expect(numbers).not.toContain(globex);
+    expect(listed.body.items.every((t: { organizationId: string }) => t.organizationId === ids.acme)).toBe(true);
+    expect((await stack.api('GET', '/api/v1/incidents?limit=100', { token: colleague.token })).body.items).toEqual([]);
+
+    const comment = await stack.api('POST', `/api/v1/incidents/${acme}/comment`, { token: power.token, body: { body: 'Same here on floor 3' } });
+    expect(comment.status).toBe(200);
+    const close = await stack.api('POST', `/api/v1/incidents/${acme}/close`, { token: power.token, body: {} });
+    expect(close.status).toBe(403);
+    // Without the role, membership of the organization grants nothing.
+    await stack.db.update(users).set({ roles: ['end_user'] }).where(eq(users.email, power.email));
+    expect((await stack.api('GET', `/api/v1/incidents/${acme}`, { token: power.token })).status).toBe(404);
   });
 });

@@ -158,8 +158,11 @@ describe('an incident through the API, as its users work it', () => {
     expect((await log(caller.token, { title: 'x', slaId: '00000000-0000-4000-8000-000000000000' })).status).toBe(403);
     expect((await stack.api('POST', '/api/v1/users', { token: agent.token, body: { email: 'x@example.com', name: 'X', roles: ['admin'] } })).status).toBe(403);
 
-    const list = await stack.api('GET', `/api/v1/incidents?caller=${encodeURIComponent(otherCaller.email)}`, { token: caller.token });
-    expect(list.status).toBe(200);
+    // Asking for someone else's incidents narrows an end user's own list to nothing; it never widens it.
+    await stack.api('POST', '/api/v1/incidents', { token: agent.token, body: { title: 'Theirs', impact: 3, urgency: 3, caller: otherCaller.email } });
+    const others = await stack.api('GET', `/api/v1/incidents?caller=${encodeURIComponent(otherCaller.email)}`, { token: caller.token });
+    expect(others).toMatchObject({ status: 200, body: { items: [] } });
+    const list = await stack.api('GET', '/api/v1/incidents', { token: caller.token });
     expect(list.body.items.length).toBeGreaterThan(0);
     expect(list.body.items.every((t: { caller: string }) => t.caller === caller.email)).toBe(true);
   });

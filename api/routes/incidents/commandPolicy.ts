@@ -27,6 +27,8 @@ export async function authorizeCommand(
 ): Promise<Record<string, unknown>> {
   const staff = isStaff(user);
   if (!staff && !END_USER_COMMANDS.includes(command)) throw forbidden(`only agents may ${command} incidents`);
+  // A portal power user reads their organization's incidents and may add to their thread; confirming or reopening is the caller's.
+  if (!staff && command !== 'comment' && ticket.caller !== user.email) throw forbidden(`only the caller may ${command} ${ticket.number}`);
 
   switch (command) {
     case 'comment': {

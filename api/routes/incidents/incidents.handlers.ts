@@ -16,17 +16,18 @@ import { Accepted, sendCommand, TicketWorkflowClosed } from '../../tickets/workf
 import { authorizeCommand, checkCaller } from './commandPolicy';
 import { ticketCmdbFacts } from '../../tickets/cmdbContext';
 import { slaPolicy } from '../../tickets/slaSelection';
+import { mayRead, organizationInView } from '../../tickets/visibility';
 import { callerHistory } from './historyPolicy';
 import type * as routes from './incidents.routes';
 
 /**
- * The incident, if this user may see it: end users see only their own, and
- * others' do not exist for them. One just logged may not be in the read model
+ * The incident, if this user may see it (api/tickets/visibility): for an end
+ * user, the others do not exist. One just logged may not be in the read model
  * yet: its workflow answers for it (read your own writes).
  */
 async function visibleIncident(db: Database, temporal: Client, user: User, number: string, find = ticketToRead): Promise<TicketView> {
   const ticket = await find(db, temporal, number);
-  if (!ticket || ticket.type !== 'incident' || (!isStaff(user) && ticket.caller !== user.email)) throw notFound(`no incident ${number}`);
+  if (!ticket || ticket.type !== 'incident' || !mayRead(user, ticket)) throw notFound(`no incident ${number}`);
   return ticket;
 }
 
@@ -77,8 +78,9 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   const before = cursorAfter(cursor, 'number') ?? undefined;
   const rows = await listTickets(c.get('deps').db, 'incident', {
     ...filters,
-    // End users list only what they reported, whatever they ask for.
-    caller: isStaff(user) ? filters.caller?.toLowerCase() : user.email,
+    caller: filters.caller?.toLowerCase(),
+    // End users list only what they reported (and a portal power user what their organization did), whatever they ask for.
+    ...(!isStaff(user) && { readableBy: { caller: user.email, organizationId: organizationInView(user) } }),
     before,
     limit,
   });
