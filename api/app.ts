@@ -16,6 +16,7 @@ import admin from './routes/admin/admin.index';
 import incidents from './routes/incidents/incidents.index';
 import slas from './routes/slas/slas.index';
 import teams from './routes/teams/teams.index';
+import timeline from './routes/timeline/timeline.index';
 import users from './routes/users/users.index';
 
 export const API_BASE = '/api/v1';
@@ -51,7 +52,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cis, contacts, contracts, contractServices, organizations, serviceCis, services, slas, ticketCis, tickets, users } from '../../db/schema';
+import { recordHistory } from '../../db/cmdbHistory';
 import { DEFAULT_SLA_TARGETS } from '../../domain/sla';
 import { eventually } from '../helpers/eventually';
 import { startStack, type Stack } from '../helpers/stack';
@@ -164,5 +165,43 @@ describe('incidents on the CMDB', () => {
     // Without the role, membership of the organization grants nothing.
     await stack.db.update(users).set({ roles: ['end_user'] }).where(eq(users.email, power.email));
     expect((await stack.api('GET', `/api/v1/incidents/${acme}`, { token: power.token })).status).toBe(404);
+  });
+
+  it("tells a CI's and a service's story: configuration changes and the milestones of tickets about them, newest first", async () => {
+    const [ci] = await stack.db.insert(cis).values({ class: 'server', name: 'timeline-01', status: 'production', criticality: 'medium' }).returning();
+    await recordHistory(stack.db, 'cmdb@example.com', [
+      { subjectType: 'ci', subjectId: ci!.id, action: 'created' },
+      { subjectType: 'ci', subjectId: ci!.id, action: 'updated', attribute: 'status', oldValue: 'test', newValue: 'production' },
+    ]);
+    const number = (await log(agent.token, { ciIds: [ci!.id], serviceId: ids.archive })).body.number as string;
+    const resolved = await stack.api('POST', `/api/v1/incidents/${number}/resolve`, {
+      token: agent.token,
+      body: { resolutionCode: 'fixed', resolutionNotes: 'Rebooted' },
+    });
+    expect(resolved.status).toBe(200);
+
+    const entries = async (path: string) => {
+      const seen: { source: string; action: string; ticket: { number: string } | null }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: { items: typeof seen; nextCursor: string | null } } = await stack.api(
+          'GET',
+          `${path}?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+          { token: agent.token },
+        );
+        expect(page.status).toBe(200);
+        seen.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return seen.map((e) => `${e.source}:${e.action}${e.ticket ? `:${e.ticket.number}` : ''}`);
+    };
+    await eventually(async () => {
+      expect(await entries(`/api/v1/cis/${ci!.id}/timeline`)).toEqual([`ticket:resolved:${number}`, `ticket:created:${number}`, 'configuration:updated', 'configuration:created']);
+    });
+    expect((await entries(`/api/v1/services/${ids.archive}/timeline`)).slice(0, 2)).toEqual([`ticket:resolved:${number}`, `ticket:created:${number}`]);
+
+    expect((await stack.api('GET', `/api/v1/cis/${ci!.id}/timeline`, { token: acmeCaller.token })).status).toBe(403);
+    expect((await stack.api('GET', '/api/v1/cis/6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e/timeline', { token: agent.token })).status).toBe(404);
+    expect((await stack.api('GET', `/api/v1/cis/${ci!.id}/timeline?cursor=bogus`, { token: agent.token })).status).toBe(400);
   });
 });
