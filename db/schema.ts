@@ -332,6 +332,9 @@ export const cmdbHistory = pgTable(
 );
 
 export const incidentNumberSeq = pgSequence('incident_number_seq', { startWith: 1 });
+export const problemNumberSeq = pgSequence('problem_number_seq', { startWith: 1 });
+export const changeNumberSeq = pgSequence('change_number_seq', { startWith: 1 });
+export const serviceRequestNumberSeq = pgSequence('service_request_number_seq', { startWith: 1 });
 
 /** The read model: one row per ticket of any type, written only by the projection activity. */
 export const tickets = pgTable(
@@ -401,6 +404,30 @@ export const ticketLinks = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.number, t.relation, t.target] }), index('ticket_links_target_idx').on(t.target, t.relation)],
+);
+
+/**
+ * The known error database (KEDB): one row per problem whose known error is
+ * published, written by the problem's projection; searched when an incident
+ * is logged and by agents.
+ */
+export const knownErrors = pgTable(
+  'known_errors',
+  {
+    number: text('number').primaryKey(),
+    title: text('title').notNull(),
+    symptoms: text('symptoms').notNull(),
+    rootCause: text('root_cause').notNull(),
+    workaround: text('workaround').notNull(),
+    /** The problem's status: a resolved problem's known error stays searchable, marked fixed. */
+    status: text('status').notNull(),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+    search: tsvector('search').generatedAlwaysAs(
+      sql`setweight(to_tsvector('english', coalesce(title, '') || ' ' || coalesce(symptoms, '')), 'A') || setweight(to_tsvector('english', coalesce(workaround, '') || ' ' || coalesce(root_cause, '')), 'B')`,
+    ),
+  },
+  (t) => [index('known_errors_search_idx').using('gin', t.search)],
 );
 
 /** The CIs a ticket names, as rows: a CI's timeline and the service status read them. */

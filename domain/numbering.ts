@@ -7,6 +7,9 @@ export const TICKET_PREFIXES = {
 
 export type TicketType = keyof typeof TICKET_PREFIXES;
 
+/** Each ticket type numbers from its own PostgreSQL sequence (db/schema.ts). */
+export const numberSequence = (type: TicketType) => `${type}_number_seq`;
+
 /** INC000042: the prefix and at least six digits; larger sequences simply grow wider. */
 export function formatTicketNumber(type: TicketType, sequence: number): string {
   if (!Number.isSafeInteger(sequence) || sequence < 1) throw new RangeError(`invalid ticket sequence ${sequence}`);

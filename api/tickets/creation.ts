@@ -3,12 +3,11 @@ import type { Client } from '@temporalio/client';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../../db/client';
 import { idempotencyKeys } from '../../db/schema';
-import { formatTicketNumber } from '../../domain/numbering';
+import { formatTicketNumber, numberSequence, type TicketType } from '../../domain/numbering';
 import type { TicketView } from '../../domain/ticket';
-import type { NewIncident } from '../../workflows/incident';
 import { conflict, unprocessable } from '../problem';
 import { ticketToRead } from './lookup';
-import { Accepted, NumberTaken, startIncident } from './workflows';
+import { Accepted, NumberTaken, startTicket } from './workflows';
 
 /** How long an Idempotency-Key is remembered: long past any client's retries, short enough to reuse keys. */
 export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
@@ -25,9 +24,9 @@ export type Created = { view: TicketView | Accepted; replay: boolean };
 
 const hashOf = (request: unknown) => createHash('sha256').update(JSON.stringify(request)).digest('hex');
 
-async function nextNumber(db: Database): Promise<string> {
-  const [row] = rowsOf<{ seq: string | number }>(await db.execute(sql`select nextval('incident_number_seq') as seq`));
-  return formatTicketNumber('incident', Number(row!.seq));
+async function nextNumber(db: Database, type: TicketType): Promise<string> {
+  const [row] = rowsOf<{ seq: string | number }>(await db.execute(sql`select nextval(${numberSequence(type)}) as seq`));
+  return formatTicketNumber(type, Number(row!.seq));
 }
 
 /**
@@ -47,30 +46,31 @@ async function liveClaim(db: Database, idempotency: Idempotency) {
 /** The ticket a started key made, as it is now; never a new run of it, whatever became of its workflow. */
 async function startedTicket(db: Database, temporal: Client, number: string): Promise<TicketView> {
   const ticket = await ticketToRead(db, temporal, number);
-  if (!ticket) throw conflict(`this Idempotency-Key created ${number}, which is no longer available; use a new key to log another incident`);
+  if (!ticket) throw conflict(`this Idempotency-Key created ${number}, which is no longer available; use a new key to open another ticket`);
   return ticket;
 }
 
 /**
- * Logs an incident in one round trip to its workflow. With an Idempotency-Key,
+ * Opens a ticket of any type in one round trip to its workflow. With an Idempotency-Key,
  * the key is checked before a number is taken (replays leave no gaps), the
  * first request's claim fixes the number, and a retry gets that ticket back,
  * never a second one and never a new run of one that has ended. Numbers are
  * always new to Temporal, so a sequence that fell behind can never hand out
  * another caller's ticket: a taken number is skipped.
  */
-export async function logIncident(
+export async function openTicket<I extends object>(
   db: Database,
   temporal: Client,
   taskQueue: string,
-  input: Omit<NewIncident, 'number'>,
+  type: TicketType,
+  input: I,
   idempotency?: Idempotency,
 ): Promise<Created> {
   const creationKey = idempotency ? `${idempotency.userId}:${idempotency.key}` : randomUUID();
   let claim = idempotency ? await liveClaim(db, idempotency) : null;
   if (claim?.startedAt) return { view: await startedTicket(db, temporal, claim.number), replay: true };
 
-  let number = claim?.number ?? (await nextNumber(db));
+  let number = claim?.number ?? (await nextNumber(db, type));
   if (idempotency && !claim) {
     const [claimed] = await db
       .insert(idempotencyKeys)
@@ -85,12 +85,12 @@ export async function logIncident(
 
   for (let attempt = 1; ; attempt++) {
     try {
-      const { view, joined } = await startIncident(temporal, taskQueue, { ...input, number }, creationKey);
+      const { view, joined } = await startTicket(temporal, taskQueue, type, { ...input, number }, creationKey);
       if (idempotency) await db.update(idempotencyKeys).set({ startedAt: sql`now()` }).where(keyRow(idempotency));
       return { view, replay: joined };
     } catch (error) {
       if (!(error instanceof NumberTaken) || attempt >= MAX_NUMBER_ATTEMPTS) throw error;
-      number = await nextNumber(db);
+      number = await nextNumber(db, type);
       if (idempotency) await db.update(idempotencyKeys).set({ number }).where(keyRow(idempotency));
     }
   }

@@ -6,8 +6,8 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
+import type { TicketType } from '../../domain/numbering';
 import type { TicketView } from '../../domain/ticket';
-import { incident, type NewIncident } from '../../workflows/incident';
 import { commandUpdate, snapshotUpdate, viewQuery } from '../../workflows/kernel/messages';
 import { unavailable } from '../problem';
 import { isTemporalUnavailable, problemFromUpdateFailure } from '../temporalErrors';
@@ -45,19 +45,23 @@ async function creationKeyOf(temporal: Client, number: string): Promise<string |
 
 const withinDeadline = <T>(temporal: Client, work: () => Promise<T>) => temporal.withDeadline(Date.now() + ANSWER_DEADLINE_MS, work);
 
+/** The workflow type of each ticket type (workflows/index.ts exports them under these names). */
+export const TICKET_WORKFLOWS: Record<TicketType, string> = { incident: 'incident', problem: 'problem', change: 'change', service_request: 'serviceRequest' };
+
 /**
- * Starts an incident's workflow under `input.number` and gets its first view
+ * Starts a ticket's workflow under `input.number` and gets its first view
  * back in the same round trip (update-with-start). The number must be new
  * (conflict policy FAIL): if a workflow has it, it is this request's own only
  * when its creation key says so (a retry), else NumberTaken.
  */
-export async function startIncident(
+export async function startTicket(
   temporal: Client,
   taskQueue: string,
-  input: NewIncident,
+  type: TicketType,
+  input: { number: string },
   creationKey: string,
 ): Promise<{ view: TicketView | Accepted; joined: boolean }> {
-  const start = new WithStartWorkflowOperation(incident, {
+  const start = new WithStartWorkflowOperation(TICKET_WORKFLOWS[type], {
     workflowId: input.number,
     taskQueue,
     args: [{ create: input }],

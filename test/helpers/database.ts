@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { openDatabase, type DatabaseHandle } from '../../db/client';
 import { seed } from '../../db/seed';
+import { numberSequence, TICKET_PREFIXES, type TicketType } from '../../domain/numbering';
 
 /**
  * A fresh, migrated, seeded database per test file: a throwaway database on
@@ -31,7 +32,9 @@ export async function openTestDatabase(): Promise<DatabaseHandle & { url?: strin
   await seed(handle.db);
   // Ticket numbers are workflow IDs, and every test file shares one Temporal namespace, as two
   // deployments must never do: each file numbers from its own random start so IDs never collide.
-  await handle.db.execute(sql.raw(`alter sequence incident_number_seq restart with ${randomInt(1_000_000, 900_000_000)}`));
+  for (const type of Object.keys(TICKET_PREFIXES) as TicketType[]) {
+    await handle.db.execute(sql.raw(`alter sequence ${numberSequence(type)} restart with ${randomInt(1_000_000, 900_000_000)}`));
+  }
   return {
     ...handle,
     url: testUrl?.toString(),

@@ -4,12 +4,13 @@ import type { Database } from '../../../db/client';
 import type { User } from '../../../db/people';
 import type { IncidentCommand } from '../../../domain/incidentLifecycle';
 import type { TicketView } from '../../../domain/ticket';
+import type { NewIncident } from '../../../workflows/incident';
 import type { AppEnv } from '../../context';
 import { isStaff } from '../../middleware/auth';
 import { conflict, forbidden, notFound } from '../../problem';
 import { asTicketJson, cursorAfter, page } from '../../schemas';
 import { randomUUID } from 'node:crypto';
-import { logIncident } from '../../tickets/creation';
+import { openTicket } from '../../tickets/creation';
 import { asOfNow, findTicket, listTickets, ticketHistory } from '../../tickets/readModel';
 import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
 import { Accepted, sendCommand, TicketWorkflowClosed } from '../../tickets/workflows';
@@ -57,7 +58,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
     sla,
     autoCloseSeconds,
   };
-  const { view, replay } = await logIncident(db, temporal, taskQueue, input, key ? { userId: user.id, key, request: body } : undefined);
+  const { view, replay } = await openTicket(db, temporal, taskQueue, 'incident', input satisfies Omit<NewIncident, 'number'>, key ? { userId: user.id, key, request: body } : undefined);
   const number = view instanceof Accepted ? view.number : view.number;
   c.header('Location', `/api/v1/incidents/${number}`);
   if (view instanceof Accepted) return c.json(accepted(number, key), 202);
