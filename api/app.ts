@@ -13,6 +13,8 @@ import { rejectUnstorableText } from './middleware/storableText';
 import { createRouter, openApiDocument } from './openapi';
 import { problemResponse } from './problem';
 import admin from './routes/admin/admin.index';
+import { CI_IMPORT_MAX_BYTES } from './routes/cis/ciImport';
+import cis from './routes/cis/cis.index';
 import incidents from './routes/incidents/incidents.index';
 import slas from './routes/slas/slas.index';
 import teams from './routes/teams/teams.index';
@@ -21,6 +23,8 @@ import users from './routes/users/users.index';
 
 export const API_BASE = '/api/v1';
 const MAX_BODY_BYTES = 256 * 1024;
+/** Bulk routes that take more; every other path keeps MAX_BODY_BYTES. */
+const LARGER_BODY_LIMITS: Record<string, number> = { [`${API_BASE}/cis/import`]: CI_IMPORT_MAX_BYTES };
 
 /** The HTTP API over everything it needs; tests and the CLI build it with their own deps. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -46,13 +50,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const api = createRouter();
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   // The refused body is left unread, so the connection cannot be reused: say so, or keep-alive clients send their next request into a closing socket.
-  api.use(
-    '*',
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => problemResponse(413, `request bodies are limited to ${MAX_BODY_BYTES} bytes`, {}, { Connection: 'close' }) }),
-  );
+  api.use('*', (c, next) => {
+    const maxSize = LARGER_BODY_LIMITS[c.req.path] ?? MAX_BODY_BYTES;
+    return bodyLimit({ maxSize, onError: () => problemResponse(413, `request bodies are limited to ${maxSize} bytes`, {}, { Connection: 'close' }) })(c, next);
+  });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(
