@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { twentyFourSeven, type BusinessCalendar } from '../../domain/calendar';
+import { calendarFor, twentyFourSeven, type BusinessCalendar } from '../../domain/calendar';
 import {
   advanceClockView,
   dueAt,
@@ -20,6 +20,7 @@ import {
 const cal = twentyFourSeven;
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const s = (seconds: number) => seconds * 1000;
+const office = { start: '09:00', end: '17:00' };
 
 describe('SLA clock', () => {
   it('counts elapsed time while running and computes the due instant', () => {
@@ -143,5 +144,60 @@ describe('SLA clock', () => {
     expect(advanceClockView(paused, T0 + s(20), T0 + s(50), cal)).toMatchObject({ elapsedSeconds: 10, pausedSeconds: 40, breached: false });
     const met = viewClock(meetClock(startClock(100, T0), T0 + s(30), cal), T0 + s(30), cal);
     expect(advanceClockView(met, T0 + s(30), T0 + s(500), cal)).toEqual(met);
+  });
+});
+
+describe('SLA clock on business hours', () => {
+  const H = s(3600);
+  const paris = calendarFor({
+    kind: 'business',
+    id: '00000000-0000-4000-8000-000000000002',
+    name: 'Paris office',
+    timeZone: 'Europe/Paris',
+    week: { mon: [office], tue: [office], wed: [office], thu: [office], fri: [office], sat: [], sun: [] },
+    holidays: [
+      { date: '2026-12-25', name: 'Noël' },
+      { date: '2027-01-01', name: 'Jour de l’an' },
+    ],
+  });
+  const at = (iso: string) => Date.parse(iso);
+
+  it('does not count a pause that spans a weekend, and resumes with the budget left', () => {
+    // Opened Friday 15:00 with 4 business hours to resolve; pending from 16:30 to Monday 11:00.
+    let clock = startClock(4 * 3600, at('2026-01-09T15:00+01:00'));
+    expect(dueAt(clock, at('2026-01-09T15:00+01:00'), paris)).toBe(at('2026-01-12T11:00+01:00'));
+    clock = pauseClock(clock, at('2026-01-09T16:30+01:00'), paris);
+    expect(elapsedMs(clock, at('2026-01-12T10:00+01:00'), paris)).toBe(1.5 * H);
+    clock = resumeClock(clock, at('2026-01-12T11:00+01:00'));
+    expect(clock.pausedMs).toBe(at('2026-01-12T11:00+01:00') - at('2026-01-09T16:30+01:00'));
+    expect(dueAt(clock, at('2026-01-12T11:00+01:00'), paris)).toBe(at('2026-01-12T13:30+01:00'));
+    expect(viewClock(clock, at('2026-01-12T12:00+01:00'), paris)).toMatchObject({ elapsedSeconds: 2.5 * 3600, paused: false, breached: false });
+    // The same pause with no business time inside it (Friday 17:30 to Monday 08:00) changes no due time.
+    const quiet = resumeClock(pauseClock(startClock(4 * 3600, at('2026-01-09T15:00+01:00')), at('2026-01-09T17:30+01:00'), paris), at('2026-01-12T08:00+01:00'));
+    expect(dueAt(quiet, at('2026-01-12T08:00+01:00'), paris)).toBe(at('2026-01-12T11:00+01:00'));
+  });
+
+  it('computes a due time and its thresholds across a holiday', () => {
+    // 16 business hours from Thursday 24 December 09:00: Thursday, then Monday 28 (Friday is Christmas).
+    const clock = startClock(16 * 3600, at('2026-12-24T09:00+01:00'));
+    expect(new Date(dueAt(clock, at('2026-12-24T09:00+01:00'), paris)!).toISOString()).toBe(new Date(at('2026-12-28T17:00+01:00')).toISOString());
+    expect(nextThreshold(clock, 75, at('2026-12-24T09:00+01:00'), paris)).toEqual({ percent: 75, at: at('2026-12-28T13:00+01:00') });
+    expect(elapsedMs(clock, at('2026-12-26T12:00+01:00'), paris)).toBe(8 * H);
+    expect(isBreached(clock, at('2026-12-28T16:59+01:00'), paris)).toBe(false);
+    expect(isBreached(clock, at('2026-12-29T09:01+01:00'), paris)).toBe(true);
+  });
+
+  it('keeps an overdue due time where it was: the calendar walks back over closed time', () => {
+    const clock = startClock(4 * 3600, at('2026-01-09T15:00+01:00'));
+    // Monday 14:00: 2 h on Friday and 5 h on Monday, 3 h past a target reached Monday 11:00.
+    expect(dueAt(clock, at('2026-01-12T14:00+01:00'), paris)).toBe(at('2026-01-12T11:00+01:00'));
+    expect(dueAt(retargetClock(clock, 3600), at('2026-01-12T14:00+01:00'), paris)).toBe(at('2026-01-09T16:00+01:00'));
+    expect(dueThresholds(clock, 75, at('2026-01-12T14:00+01:00'), paris)).toEqual([75, 100, 150]);
+  });
+
+  it('carries a projected view forward in business time only', () => {
+    const view = viewClock(startClock(8 * 3600, at('2026-01-09T16:00+01:00')), at('2026-01-09T16:30+01:00'), paris);
+    expect(view.elapsedSeconds).toBe(1800);
+    expect(advanceClockView(view, at('2026-01-09T16:30+01:00'), at('2026-01-12T09:30+01:00'), paris).elapsedSeconds).toBe(3600 + 1800);
   });
 });
