@@ -74,14 +74,16 @@ export const updateCiBody = z
   .openapi('CiChanges');
 
 /** `a,b` → ['a', 'b'], each one of `values`: several values of one filter, any of which matches. */
-const oneOrSeveral = <T extends readonly [string, ...string[]]>(values: T, name: string) =>
-  z
+const oneOrSeveral = <T extends readonly [string, ...string[]]>(values: T, name: string) => {
+  const one = `(?:${values.join('|')})`;
+  return z
     .string()
     .max(500)
-    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(values)).min(1))
+    .regex(new RegExp(`^${one}(?:,${one})*$`), `one or more of ${values.join(', ')}, separated by commas`)
+    .transform((s) => s.split(',') as unknown as T[number][])
     .optional()
     .openapi({ description: `One ${name} or several, comma-separated` });
+};
 
 const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 const ciContent = { 'application/json': { schema: ciSchema } };
