@@ -15,7 +15,9 @@ import { problemResponse } from './problem';
 import admin from './routes/admin/admin.index';
 import { CI_IMPORT_MAX_BYTES } from './routes/cis/ciImport';
 import cis from './routes/cis/cis.index';
+import contacts from './routes/contacts/contacts.index';
 import incidents from './routes/incidents/incidents.index';
+import organizations from './routes/organizations/organizations.index';
 import slas from './routes/slas/slas.index';
 import teams from './routes/teams/teams.index';
 import timeline from './routes/timeline/timeline.index';
@@ -56,7 +58,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', organizations).route('/', contacts);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(

@@ -93,7 +93,7 @@ describe('changing users', () => {
     }
     // Kept: the user, listed as inactive, and what they did.
     expect((await stack.api('GET', `${BASE}/users?active=false&email=${dana.email}`)).body.items).toEqual([
-      { id, email: dana.email, name: dana.email, roles: ['agent'], active: false },
+      { id, email: dana.email, name: dana.email, roles: ['agent'], active: false, organizationId: null },
     ]);
     expect((await stack.api('GET', `${BASE}/users?active=true&email=${dana.email}`)).body.items).toEqual([]);
     await eventually(async () => {

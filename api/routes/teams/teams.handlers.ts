@@ -7,6 +7,7 @@ import type { AppEnv } from '../../context';
 import { isStaff, requireRole } from '../../middleware/auth';
 import { conflict, forbidden, notFound, unprocessable } from '../../problem';
 import { cursorAfter, page } from '../../schemas';
+import { ORGANIZATION, requireReferences } from '../organizations/catalog';
 import type * as routes from './teams.routes';
 
 type TeamRow = typeof teams.$inferSelect;
@@ -59,6 +60,7 @@ async function withMembers(db: Database, rows: TeamRow[]) {
     description: r.description,
     members: members.filter((m) => m.team === r.name).map((m) => m.email),
     escalationTeam: r.escalationTeam,
+    organizationId: r.organizationId,
   }));
 }
 
@@ -77,9 +79,10 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   const created = await db.transaction(async (tx) => {
     await lockTeams(tx);
     if (body.escalationTeam !== undefined) await checkEscalation(tx, body.name, body.escalationTeam);
+    if (body.organizationId !== undefined) await requireReferences(tx, ORGANIZATION, body.organizationId, 'organizationId');
     const [row] = await tx
       .insert(teams)
-      .values({ name: body.name, description: body.description, escalationTeam: body.escalationTeam ?? null })
+      .values({ name: body.name, description: body.description, escalationTeam: body.escalationTeam ?? null, organizationId: body.organizationId ?? null })
       .onConflictDoNothing()
       .returning();
     if (!row) return null;
@@ -120,6 +123,7 @@ export const update: RouteHandler<typeof routes.update, AppEnv> = async (c) => {
     await lockTeams(tx);
     await teamRow(tx, name);
     if (patch.escalationTeam) await checkEscalation(tx, name, patch.escalationTeam);
+    if (patch.organizationId) await requireReferences(tx, ORGANIZATION, patch.organizationId, 'organizationId');
     const [row] = await tx.update(teams).set(patch).where(eq(teams.name, name)).returning();
     return row!;
   });

@@ -6,7 +6,13 @@ const tags = ['People'];
 const security = [{ bearer: [] }];
 
 export const teamSchema = z
-  .object({ name: z.string(), description: z.string(), members: z.array(z.string()), escalationTeam: z.string().nullable() })
+  .object({
+    name: z.string(),
+    description: z.string(),
+    members: z.array(z.string()),
+    escalationTeam: z.string().nullable(),
+    organizationId: z.uuid().nullable().openapi({ description: 'The organization the team belongs to' }),
+  })
   .openapi('Team');
 
 export const createTeamBody = z
@@ -15,6 +21,7 @@ export const createTeamBody = z
     description: z.string().max(2000).default(''),
     members: z.array(emailSchema).max(500).default([]),
     escalationTeam: teamNameSchema.optional().openapi({ description: 'The team tickets go to when this one escalates them' }),
+    organizationId: z.uuid().optional().openapi({ description: 'The active organization the team belongs to' }),
   })
   .openapi('NewTeam');
 
@@ -57,8 +64,9 @@ export const updateTeamBody = z
   .strictObject({
     description: z.string().max(2000).optional(),
     escalationTeam: teamNameSchema.nullable().optional().openapi({ description: 'The team tickets go to when this one escalates them; null for none' }),
+    organizationId: z.uuid().nullable().optional().openapi({ description: 'An active organization, or null for none' }),
   })
-  .refine(atLeastOneField, 'name at least one of description, escalationTeam')
+  .refine(atLeastOneField, 'name at least one of description, escalationTeam, organizationId')
   .meta({ minProperties: 1 })
   .openapi('TeamChanges');
 
@@ -71,7 +79,7 @@ export const update = createRoute({
   tags,
   security,
   operationId: 'updateTeam',
-  summary: 'Change a team’s description or escalation team; an escalation loop is refused (422)',
+  summary: 'Change a team’s description, escalation team or organization; an escalation loop is refused (422)',
   request: { params: nameParam, body: { required: true, content: { 'application/json': { schema: updateTeamBody } } } },
   responses: { 200: teamResponse('The team as changed'), ...problemResponses(400, 401, 403, 404, 422) },
 });

@@ -19,10 +19,11 @@ import { users } from '../../../db/schema';
 import type { AppEnv } from '../../context';
 import { requireRole } from '../../middleware/auth';
 import { badRequest, conflict, notFound } from '../../problem';
-import { cursorAfter, page } from '../../schemas';
+import { atLeastOneField, cursorAfter, page } from '../../schemas';
+import { ORGANIZATION, requireReferences } from '../organizations/catalog';
 import type * as routes from './users.routes';
 
-const publicUser = ({ id, email, name, roles, active }: User) => ({ id, email, name, roles, active });
+const publicUser = ({ id, email, name, roles, active, organizationId }: User) => ({ id, email, name, roles, active, organizationId });
 const publicToken = ({ id, label, createdAt, expiresAt }: TokenInfo) => ({
   id,
   label,
@@ -41,11 +42,20 @@ async function existingUser(db: Database, id: string): Promise<User> {
   return user;
 }
 
-async function changeUser(db: Database, id: string, patch: Parameters<typeof updateUser>[2]) {
+/**
+ * Changes a user and the organization they belong to in one transaction;
+ * the organization must be an active one.
+ */
+async function changeUser(db: Database, id: string, { organizationId, ...patch }: Parameters<typeof updateUser>[2] & { organizationId?: string | null }) {
   try {
-    const user = await updateUser(db, id, patch);
-    if (!user) throw notFound(`no user ${id}`);
-    return user;
+    return await db.transaction(async (tx) => {
+      if (organizationId) await requireReferences(tx, ORGANIZATION, organizationId, 'organizationId');
+      const user = atLeastOneField(patch) ? await updateUser(tx, id, patch) : (await usersByIds(tx, [id]))[0];
+      if (!user) throw notFound(`no user ${id}`);
+      if (organizationId === undefined) return user;
+      await tx.update(users).set({ organizationId }).where(eq(users.id, id));
+      return { ...user, organizationId };
+    });
   } catch (error) {
     if (error instanceof LastAdminError) throw conflict(error.message);
     throw error;
@@ -54,8 +64,14 @@ async function changeUser(db: Database, id: string, patch: Parameters<typeof upd
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   requireRole(c.get('user'), 'admin');
+  const { organizationId, ...fields } = c.req.valid('json');
   try {
-    const { user, token } = await createUser(c.get('deps').db, c.req.valid('json'));
+    const { user, token } = await c.get('deps').db.transaction(async (tx) => {
+      if (organizationId) await requireReferences(tx, ORGANIZATION, organizationId, 'organizationId');
+      const created = await createUser(tx, fields);
+      if (organizationId) await tx.update(users).set({ organizationId }).where(eq(users.id, created.user.id));
+      return { ...created, user: { ...created.user, organizationId: organizationId ?? null } };
+    });
     return c.json({ user: publicUser(user), token }, 201);
   } catch (error) {
     if (error instanceof DuplicateUserError) throw conflict(error.message);
@@ -65,10 +81,11 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   requireRole(c.get('user'), 'admin');
-  const { limit, cursor, role, email, active } = c.req.valid('query');
+  const { limit, cursor, role, email, organizationId, active } = c.req.valid('query');
   const filters: SQL[] = [];
   if (role) filters.push(arrayContains(users.roles, [role]));
   if (email) filters.push(eq(users.email, email));
+  if (organizationId) filters.push(eq(users.organizationId, organizationId));
   if (active !== undefined) filters.push(eq(users.active, active));
   const after = cursorAfter(cursor, 'string');
   if (after !== null) filters.push(gt(users.email, after));
@@ -83,7 +100,7 @@ export const update: RouteHandler<typeof routes.update, AppEnv> = async (c) => {
   const me = c.get('user');
   const { id } = c.req.valid('param');
   const patch = c.req.valid('json');
-  if (me.id !== id || patch.roles !== undefined || patch.active !== undefined) {
+  if (me.id !== id || patch.roles !== undefined || patch.active !== undefined || patch.organizationId !== undefined) {
     requireRole(me, 'admin');
   }
   return c.json(publicUser(await changeUser(c.get('deps').db, id, patch)), 200);

@@ -12,8 +12,14 @@ export const createUserBody = z
     email: emailSchema,
     name: z.string().trim().min(1).max(LIMITS.name),
     roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
+    organizationId: z.uuid().optional().openapi({ description: 'The active organization the user belongs to: what their tickets are filed under' }),
   })
   .openapi('NewUser');
+
+// A new object of the same fields, not an extension: an extension of the registered User would refer to itself.
+const userView = z
+  .object({ ...userSchema.shape, organizationId: z.uuid().nullable().openapi({ description: 'The organization the user belongs to: what their tickets are filed under' }) })
+  .openapi('User');
 
 export const create = createRoute({
   method: 'post',
@@ -24,8 +30,8 @@ export const create = createRoute({
   summary: 'Create a user; the response carries its API token, shown this once',
   request: { body: { required: true, content: { 'application/json': { schema: createUserBody } } } },
   responses: {
-    201: { description: 'Created', content: { 'application/json': { schema: z.object({ user: userSchema, token: z.string() }).openapi('CreatedUser') } } },
-    ...problemResponses(400, 401, 403, 409),
+    201: { description: 'Created', content: { 'application/json': { schema: z.object({ user: userView, token: z.string() }).openapi('CreatedUser') } } },
+    ...problemResponses(400, 401, 403, 409, 422),
   },
 });
 
@@ -36,8 +42,10 @@ export const list = createRoute({
   security,
   operationId: 'listUsers',
   summary: 'List users',
-  request: { query: z.strictObject({ ...paginationQuery, role: z.enum(ROLES).optional(), email: emailSchema.optional(), active: activeQuery }) },
-  responses: { 200: { description: 'Users', content: { 'application/json': { schema: listOf(userSchema, 'UserList') } } }, ...problemResponses(400, 401, 403) },
+  request: {
+    query: z.strictObject({ ...paginationQuery, role: z.enum(ROLES).optional(), email: emailSchema.optional(), organizationId: z.uuid().optional(), active: activeQuery }),
+  },
+  responses: { 200: { description: 'Users', content: { 'application/json': { schema: listOf(userView, 'UserList') } } }, ...problemResponses(400, 401, 403) },
 });
 
 export const me = createRoute({
@@ -47,7 +55,7 @@ export const me = createRoute({
   security,
   operationId: 'getCurrentUser',
   summary: 'The user the bearer token belongs to',
-  responses: { 200: { description: 'You', content: { 'application/json': { schema: userSchema } } }, ...problemResponses(401) },
+  responses: { 200: { description: 'You', content: { 'application/json': { schema: userView } } }, ...problemResponses(401) },
 });
 
 const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
@@ -57,8 +65,9 @@ export const updateUserBody = z
     name: z.string().trim().min(1).max(LIMITS.name).optional(),
     roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length).optional().openapi({ description: 'Admins only' }),
     active: z.boolean().optional().openapi({ description: 'Admins only; false deactivates, as DELETE does' }),
+    organizationId: z.uuid().nullable().optional().openapi({ description: 'Admins only; an active organization, or null for none' }),
   })
-  .refine(atLeastOneField, 'name at least one of name, roles, active')
+  .refine(atLeastOneField, 'name at least one of name, roles, active, organizationId')
   .meta({ minProperties: 1 })
   .openapi('UserChanges');
 
@@ -68,11 +77,11 @@ export const update = createRoute({
   tags,
   security,
   operationId: 'updateUser',
-  summary: 'Change a user: name, roles, active (admins); users may change their own name',
+  summary: 'Change a user: name, roles, active, organization (admins); users may change their own name',
   request: { params: idParam, body: { required: true, content: { 'application/json': { schema: updateUserBody } } } },
   responses: {
-    200: { description: 'The user as changed', content: { 'application/json': { schema: userSchema } } },
-    ...problemResponses(400, 401, 403, 404, 409),
+    200: { description: 'The user as changed', content: { 'application/json': { schema: userView } } },
+    ...problemResponses(400, 401, 403, 404, 409, 422),
   },
 });
 
@@ -85,7 +94,7 @@ export const deactivate = createRoute({
   summary: 'Deactivate a user: their tokens stop working at once, their history stays; never the last active admin (409)',
   request: { params: idParam },
   responses: {
-    200: { description: 'The user, deactivated', content: { 'application/json': { schema: userSchema } } },
+    200: { description: 'The user, deactivated', content: { 'application/json': { schema: userView } } },
     ...problemResponses(400, 401, 403, 404, 409),
   },
 });
