@@ -13,6 +13,7 @@ import { rejectUnstorableText } from './middleware/storableText';
 import { createRouter, openApiDocument } from './openapi';
 import { problemResponse } from './problem';
 import admin from './routes/admin/admin.index';
+import ciRelations from './routes/ciRelations/ciRelations.index';
 import { CI_IMPORT_MAX_BYTES } from './routes/cis/ciImport';
 import cis from './routes/cis/cis.index';
 import contacts from './routes/contacts/contacts.index';
@@ -58,7 +59,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', organizations).route('/', contacts);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', organizations).route('/', contacts);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(
