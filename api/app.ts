@@ -17,8 +17,11 @@ import ciRelations from './routes/ciRelations/ciRelations.index';
 import { CI_IMPORT_MAX_BYTES } from './routes/cis/ciImport';
 import cis from './routes/cis/cis.index';
 import contacts from './routes/contacts/contacts.index';
+import contacts from './routes/contacts/contacts.index';
 import incidents from './routes/incidents/incidents.index';
 import organizations from './routes/organizations/organizations.index';
+import organizations from './routes/organizations/organizations.index';
+import services from './routes/services/services.index';
 import slas from './routes/slas/slas.index';
 import teams from './routes/teams/teams.index';
 import timeline from './routes/timeline/timeline.index';
@@ -59,7 +62,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', organizations).route('/', contacts);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', organizations).route('/', contacts).route('/', services);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(
