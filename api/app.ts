@@ -16,6 +16,7 @@ import admin from './routes/admin/admin.index';
 import ciRelations from './routes/ciRelations/ciRelations.index';
 import { CI_IMPORT_MAX_BYTES } from './routes/cis/ciImport';
 import cis from './routes/cis/cis.index';
+import impact from './routes/impact/impact.index';
 import contacts from './routes/contacts/contacts.index';
 import incidents from './routes/incidents/incidents.index';
 import organizations from './routes/organizations/organizations.index';
@@ -60,7 +61,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', organizations).route('/', contacts).route('/', services);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', services);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(
