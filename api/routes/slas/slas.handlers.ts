@@ -1,11 +1,11 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, asc, eq, gt, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { slas } from '../../../db/schema';
+import { calendars, slas } from '../../../db/schema';
 import type { AppEnv } from '../../context';
-import { isStaff, requireRole } from '../../middleware/auth';
-import { conflict, forbidden, notFound } from '../../problem';
+import { conflict, notFound } from '../../problem';
 import { cursorAfter, page } from '../../schemas';
+import { requireCatalogReader, requireCatalogWriter, requireReferences } from '../organizations/catalog';
 import type * as routes from './slas.routes';
 
 type SlaRow = typeof slas.$inferSelect;
@@ -18,6 +18,9 @@ const view = ({ id, name, targets, warnAtPercent, calendarId, isDefault, active 
  */
 const SLAS_LOCK = 7_402_116;
 const lockSlas = (tx: Database) => tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(SLAS_LOCK))})`);
+
+/** Calendars an SLA may name: any that exists (a calendar is never deactivated, only deleted once unused). */
+const CALENDAR = { table: calendars, key: calendars.id, noun: 'calendar' };
 
 const UNIQUE_VIOLATION = '23505';
 function sqlState(error: unknown): string | undefined {
@@ -39,7 +42,7 @@ async function nameTaken<T>(name: string | undefined, write: () => Promise<T>): 
 }
 
 /** Applies a change to an SLA under the SLA lock; null when there is no such SLA. */
-async function changeSla(db: Database, id: string, patch: Partial<Pick<SlaRow, 'name' | 'targets' | 'warnAtPercent' | 'isDefault' | 'active'>>) {
+async function changeSla(db: Database, id: string, patch: Partial<Pick<SlaRow, 'name' | 'targets' | 'warnAtPercent' | 'calendarId' | 'isDefault' | 'active'>>) {
   return nameTaken(patch.name, () =>
     db.transaction(async (tx) => {
       await lockSlas(tx);
@@ -53,6 +56,7 @@ async function changeSla(db: Database, id: string, patch: Partial<Pick<SlaRow, '
         throw conflict(`${current.name} is the default SLA and cannot be deactivated; make another SLA the default first`);
       }
       if (next.isDefault && !next.active) throw conflict(`${current.name} is deactivated; reactivate it (active: true) to make it the default`);
+      if (patch.calendarId) await requireReferences(tx, CALENDAR, patch.calendarId, 'calendarId');
       if (patch.name !== undefined) {
         const [taken] = await tx.select({ id: slas.id }).from(slas).where(and(eq(slas.name, patch.name), ne(slas.id, id)));
         if (taken) throw conflict(`an SLA named ${patch.name} already exists`);
@@ -66,10 +70,11 @@ async function changeSla(db: Database, id: string, patch: Partial<Pick<SlaRow, '
 }
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
-  requireRole(c.get('user'), 'admin');
+  requireCatalogWriter(c.get('user'));
   const body = c.req.valid('json');
   const row = await c.get('deps').db.transaction(async (tx) => {
     await lockSlas(tx);
+    if (body.calendarId) await requireReferences(tx, CALENDAR, body.calendarId, 'calendarId');
     // One default at a time: naming a new default demotes the old one.
     if (body.isDefault) await tx.update(slas).set({ isDefault: false }).where(eq(slas.isDefault, true));
     const [inserted] = await tx.insert(slas).values(body).onConflictDoNothing().returning();
@@ -80,7 +85,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 };
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
-  if (!isStaff(c.get('user'))) throw forbidden();
+  requireCatalogReader(c.get('user'));
   const { limit, cursor, active } = c.req.valid('query');
   const after = cursorAfter(cursor, 'string');
   const filters: SQL[] = [];
@@ -92,7 +97,7 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 };
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
-  if (!isStaff(c.get('user'))) throw forbidden();
+  requireCatalogReader(c.get('user'));
   const { id } = c.req.valid('param');
   const [row] = await c.get('deps').db.select().from(slas).where(eq(slas.id, id));
   if (!row) throw notFound(`no SLA ${id}`);
@@ -100,7 +105,7 @@ export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
 };
 
 export const update: RouteHandler<typeof routes.update, AppEnv> = async (c) => {
-  requireRole(c.get('user'), 'admin');
+  requireCatalogWriter(c.get('user'));
   const { id } = c.req.valid('param');
   const row = await changeSla(c.get('deps').db, id, c.req.valid('json'));
   if (!row) throw notFound(`no SLA ${id}`);
@@ -108,7 +113,7 @@ export const update: RouteHandler<typeof routes.update, AppEnv> = async (c) => {
 };
 
 export const deactivate: RouteHandler<typeof routes.deactivate, AppEnv> = async (c) => {
-  requireRole(c.get('user'), 'admin');
+  requireCatalogWriter(c.get('user'));
   const { id } = c.req.valid('param');
   const row = await changeSla(c.get('deps').db, id, { active: false });
   if (!row) throw notFound(`no SLA ${id}`);

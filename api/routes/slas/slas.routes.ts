@@ -19,6 +19,14 @@ export const slaSchema = z
   })
   .openapi('Sla');
 
+const calendarId = z
+  .uuid()
+  .nullable()
+  .openapi({
+    description:
+      'The business-hours calendar (GET /calendars) whose open time the clocks count; null or absent for 24×7. An unknown calendar is refused (422). Tickets take a snapshot of the calendar when they open',
+  });
+
 export const createSlaBody = z
   .strictObject({
     name: z.string().trim().min(1).max(LIMITS.name),
@@ -33,6 +41,7 @@ export const createSlaBody = z
       },
     }),
     warnAtPercent: z.number().int().min(1).max(99).default(DEFAULT_WARN_AT_PERCENT),
+    calendarId: calendarId.default(null),
     isDefault: z.boolean().default(false).openapi({ description: 'Make this the SLA of incidents that name none' }),
   })
   .openapi('NewSla');
@@ -47,8 +56,9 @@ export const create = createRoute({
   security,
   operationId: 'createSla',
   summary: 'Create an SLA',
+  description: 'Needs the admin or service_manager role.',
   request: { body: { required: true, content: { 'application/json': { schema: createSlaBody } } } },
-  responses: { 201: { description: 'Created', content: { 'application/json': { schema: slaSchema } } }, ...problemResponses(400, 401, 403, 409) },
+  responses: { 201: { description: 'Created', content: { 'application/json': { schema: slaSchema } } }, ...problemResponses(400, 401, 403, 409, 422) },
 });
 
 export const list = createRoute({
@@ -78,13 +88,14 @@ export const updateSlaBody = z
     name: createSlaBody.shape.name.optional(),
     targets: slaTargetsSchema.optional(),
     warnAtPercent: z.number().int().min(1).max(99).optional(),
+    calendarId: calendarId.optional(),
     isDefault: z
       .boolean()
       .optional()
       .openapi({ description: 'true makes this the default SLA, and the previous default stops being one; the default cannot be unset, only moved (409)' }),
     active: z.boolean().optional().openapi({ description: 'true reactivates a deactivated SLA; false deactivates, as DELETE does (409 for the default)' }),
   })
-  .refine(atLeastOneField, 'name at least one of name, targets, warnAtPercent, isDefault, active')
+  .refine(atLeastOneField, 'name at least one of name, targets, warnAtPercent, calendarId, isDefault, active')
   .meta({ minProperties: 1 })
   .openapi('SlaChanges');
 
@@ -94,9 +105,10 @@ export const update = createRoute({
   tags,
   security,
   operationId: 'updateSla',
-  summary: 'Change an SLA; tickets already running keep the targets they started with',
+  summary: 'Change an SLA; tickets already running keep the targets and calendar they started with',
+  description: 'Needs the admin or service_manager role.',
   request: { params: idParam, body: { required: true, content: { 'application/json': { schema: updateSlaBody } } } },
-  responses: { 200: slaResponse('The SLA as changed'), ...problemResponses(400, 401, 403, 404, 409) },
+  responses: { 200: slaResponse('The SLA as changed'), ...problemResponses(400, 401, 403, 404, 409, 422) },
 });
 
 export const deactivate = createRoute({
@@ -106,6 +118,7 @@ export const deactivate = createRoute({
   security,
   operationId: 'deactivateSla',
   summary: 'Deactivate an SLA: offered to no new ticket, kept for those that carry it; never the default (409)',
+  description: 'Needs the admin or service_manager role.',
   request: { params: idParam },
   responses: { 200: slaResponse('The SLA, deactivated'), ...problemResponses(400, 401, 403, 404, 409) },
 });
