@@ -13,6 +13,7 @@ import { rejectUnstorableText } from './middleware/storableText';
 import { createRouter, openApiDocument } from './openapi';
 import { problemResponse } from './problem';
 import admin from './routes/admin/admin.index';
+import calendars from './routes/calendars/calendars.index';
 import ciRelations from './routes/ciRelations/ciRelations.index';
 import { CI_IMPORT_MAX_BYTES } from './routes/cis/ciImport';
 import cis from './routes/cis/cis.index';
@@ -61,7 +62,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', services);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(
