@@ -17,6 +17,7 @@ import calendars from './routes/calendars/calendars.index';
 import ciRelations from './routes/ciRelations/ciRelations.index';
 import { CI_IMPORT_MAX_BYTES } from './routes/cis/ciImport';
 import cis from './routes/cis/cis.index';
+import contracts from './routes/contracts/contracts.index';
 import impact from './routes/impact/impact.index';
 import contacts from './routes/contacts/contacts.index';
 import incidents from './routes/incidents/incidents.index';
@@ -62,7 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(
