@@ -21,7 +21,8 @@ beforeAll(async () => {
   endUser = (await stack.user(['end_user'])).token;
   serviceManager = (await stack.user(['service_manager'])).token;
   for (const name of ['unix', 'dba', 'network']) expect((await stack.api('POST', `${BASE}/teams`, { body: { name } })).status).toBe(201);
-  [{ id: orgId }] = await stack.db.insert(organizations).values({ name: 'Acme', code: 'ACME' }).returning({ id: organizations.id });
+  const [org] = await stack.db.insert(organizations).values({ name: 'Acme', code: 'ACME' }).returning({ id: organizations.id });
+  orgId = org!.id;
 });
 afterAll(() => stack?.stop());
 
