@@ -62,7 +62,7 @@ export const updateCiBody = z
     supportTeam: teamNameSchema.nullable().optional().openapi({ description: 'The supporting team; null for none' }),
     description: ciDescription.optional(),
     attributes: z
-      .record(z.string().max(64), z.unknown())
+      .record(z.string(), z.unknown())
       .optional()
       .openapi({
         description: `Changes to the class attributes, merged key by key: a value sets its key, null removes it, keys not named stay as they are. The keys and values are those of the CI's class (${ATTRIBUTE_COMPONENTS}); a wrong one is a 422 naming attributes.<key>.`,
