@@ -139,6 +139,15 @@ describe('organizations', () => {
     expect((await stack.api('PATCH', `${BASE}/organizations/${bottom.id}`, { body: { parentId: top.id } })).body.parentId).toBe(top.id);
     expect((await stack.api('PATCH', `${BASE}/organizations/${bottom.id}`, { body: { parentId: null } })).body.parentId).toBeNull();
 
+    // Two moves that each look fine alone cannot close a loop together.
+    const left = await newOrganization({ name: 'Loop Left' });
+    const right = await newOrganization({ name: 'Loop Right' });
+    const both = await Promise.all([
+      stack.api('PATCH', `${BASE}/organizations/${left.id}`, { body: { parentId: right.id } }),
+      stack.api('PATCH', `${BASE}/organizations/${right.id}`, { body: { parentId: left.id } }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 422]);
+
     const retired = await newOrganization({ name: 'Loop Retired' });
     await stack.api('DELETE', `${BASE}/organizations/${retired.id}`);
     expectProblem(await stack.api('POST', `${BASE}/organizations`, { body: { name: 'Under Retired', parentId: retired.id } }), 422, 'parentId');
