@@ -205,6 +205,12 @@ describe('changing a CI', () => {
     expect((await stack.api('GET', `${BASE}/cis/${db.id}`)).body).toEqual(db);
     expect((await historyOf(db.id)).filter((h) => h.action !== 'created')).toEqual([]);
 
+    const generic = await created({ class: 'generic', name: 'patch-generic', attributes: { rack: 'B4', units: 2 } });
+    const patchGeneric = (attributes: unknown) => stack.api('PATCH', `${BASE}/cis/${generic.id}`, { token: manager, body: { attributes } });
+    expectProblem(await patchGeneric({ ['k'.repeat(65)]: 1 }), 422, `attributes.${'k'.repeat(65)}`);
+    expectProblem(await patchGeneric({ rack: ['B4'] }), 422, 'attributes.rack');
+    expect((await patchGeneric({ rack: null, owner: 'ops' })).body.attributes).toEqual({ units: 2, owner: 'ops' });
+
     // A rename to a free name is fine, and recorded.
     expect((await patch({ name: 'stock-db-2' })).body.name).toBe('stock-db-2');
     expect((await historyOf(db.id)).at(-1)).toMatchObject({ action: 'updated', attribute: 'name', oldValue: 'stock-db', newValue: 'stock-db-2' });
