@@ -69,11 +69,11 @@ export async function requireReferences(db: Database, target: Referenced, keys: 
   const list = typeof keys === 'string' ? [keys] : keys;
   if (list.length === 0) return;
   const rows = await db
-    .select({ key: target.key, active: target.active ?? target.key })
+    .select({ key: target.key, active: target.active ?? sql<boolean>`true` })
     .from(target.table)
     .where(inArray(target.key, [...list]))
     .for(target.active ? 'share' : 'key share');
-  const found = new Map(rows.map((r) => [r.key as string, r.active !== false]));
+  const found = new Map(rows.map((r) => [r.key as string, r.active as boolean]));
   list.forEach((key, index) => {
     const at = typeof keys === 'string' ? field : `${field}.${index}`;
     if (!found.has(key)) throw unprocessable(at, `no ${target.noun} ${key}`);
@@ -104,16 +104,6 @@ export async function refuseDuplicates<T>(taken: Record<string, string>, write: 
     if (constraint !== undefined) throw conflict(taken[constraint] ?? 'a value that must be unique is already taken');
     throw error;
   }
-}
-
-/** History rows for a set replaced by another: one `linked` row per key added, one `unlinked` per key removed. */
-export function linkEntries(subjectType: HistorySubject, subjectId: string, attribute: string, before: readonly string[], after: readonly string[]): HistoryEntry[] {
-  const old = new Set(before);
-  const next = new Set(after);
-  return [
-    ...after.filter((k) => !old.has(k)).map((k): HistoryEntry => ({ subjectType, subjectId, action: 'linked', attribute, newValue: k })),
-    ...before.filter((k) => !next.has(k)).map((k): HistoryEntry => ({ subjectType, subjectId, action: 'unlinked', attribute, oldValue: k })),
-  ];
 }
 
 /** `GET /<resource>/{id}/history`: every change to one record, oldest first. */
@@ -190,7 +180,11 @@ export async function replaceLinks<T extends PgTable>(db: Database, link: LinkTa
   const added = keys.filter((k) => !had.has(k));
   if (removed.length) await db.delete(link.table).where(and(eq(link.owner, owner), inArray(link.key, removed)));
   if (added.length) await db.insert(link.table).values(added.map((k) => link.row(owner, k)) as never);
-  return linkEntries(link.subject, owner, link.attribute, before, keys);
+  const { subject: subjectType, attribute } = link;
+  return [
+    ...added.map((k): HistoryEntry => ({ subjectType, subjectId: owner, action: 'linked', attribute, newValue: k })),
+    ...removed.map((k): HistoryEntry => ({ subjectType, subjectId: owner, action: 'unlinked', attribute, oldValue: k })),
+  ];
 }
 
 /** The fields of `patch` whose values differ from `current`'s: what a write newly points at, and so what it must check. */
