@@ -19,22 +19,32 @@ export interface ReachedCi {
   criticality: Criticality;
   /** Hops from the root (0 for the root itself): the fewest there are. */
   depth: number;
+  /** Position in the order CIs are listed (nearest first, then by name), from 1 for the root. */
+  rank: number;
   /** The CI one hop nearer the root on a shortest path, and the relation between them; null for the root. */
   viaId: string | null;
   relationId: string | null;
   relationType: RelationType | null;
-  /** Services that list this CI (only when asked for). */
+  /** The services reached through this CI first (only when asked for services). */
   serviceIds: string[];
+}
+
+export interface Reach {
+  /** The first `limit` CIs reached after the root (and the root, first), and every CI on the path to a service's CI. */
+  rows: ReachedCi[];
+  /** CIs reached, the root not counted. */
+  total: number;
 }
 
 /** A PostgreSQL array literal: one bind parameter however many values (drizzle would expand a JS array into a list). */
 const arrayLiteral = (values: readonly string[]) => `{${values.join(',')}}`;
 
 /**
- * The root and every CI reached from it in `maxDepth` hops or fewer over
- * relations of `types`, each with its depth and one shortest path back (as
- * the link to its predecessor), nearest first, then by name. An unknown root
- * gives no rows.
+ * The CIs reached from the root in `maxDepth` hops or fewer over relations of
+ * `types`, each with its depth and one shortest path back (as the link to its
+ * predecessor), nearest first, then by name; an unknown root gives no rows.
+ * With services, each service listing a reached CI (or the root) is attached
+ * to the first of them in that order.
  *
  * A breadth-first search in one recursive CTE whose rows are whole levels:
  * each iteration expands the previous level's frontier through the indexed
@@ -45,17 +55,21 @@ const arrayLiteral = (values: readonly string[]) => `{${values.join(',')}}`;
  * per-path form (UNION of (ci, depth, via) rows) re-expands every CI at each
  * depth a cycle brings it back to: on the benchmark's graph at depth 20 it
  * produced 1.6 million rows for 85,000 CIs and took 8 s where this takes 0.4 s.
+ *
+ * Only the rows the answer shows leave the database (the first `limit`, and
+ * the paths to the services' CIs): a core router reaches most of the CMDB,
+ * and shipping all of it to be cut off here cost more than finding it.
  */
 export async function reach(
   db: Database,
   rootId: string,
-  options: { direction: Direction; maxDepth: number; types: readonly RelationType[]; withServices: boolean },
-): Promise<ReachedCi[]> {
+  options: { direction: Direction; maxDepth: number; types: readonly RelationType[]; limit: number; withServices: boolean },
+): Promise<Reach> {
   const { from, to } = ENDS[options.direction];
   const [fromColumn, toColumn] = [sql.raw(`r.${from}`), sql.raw(`r.${to}`)];
-  const services = options.withServices
-    ? sql`array(select sc.service_id from service_cis sc where sc.ci_id = c.id order by sc.service_id)`
-    : sql`array[]::uuid[]`;
+  const hits = options.withServices
+    ? sql`select distinct on (sc.service_id) sc.service_id, k.ci_id from ranked k join service_cis sc on sc.ci_id = k.ci_id order by sc.service_id, k.rank`
+    : sql`select null::uuid as service_id, null::uuid as ci_id where false`;
   const result = await db.execute(sql`
     with recursive levels(depth, frontier, vias, relations, types, seen) as (
       select 0, array[${rootId}::uuid], array[null::uuid], array[null::uuid], array[null::text], jsonb_build_object(${rootId}::text, true)
@@ -75,14 +89,32 @@ export async function reach(
         ) x
       ) n
       where l.depth < ${options.maxDepth} and n.frontier is not null
+    ),
+    found as (
+      select u.ci_id, l.depth, u.via_id, u.relation_id, u.relation_type
+      from levels l
+      cross join lateral unnest(l.frontier, l.vias, l.relations, l.types) as u(ci_id, via_id, relation_id, relation_type)
+    ),
+    ranked as (
+      select f.*, c.name, c.class, c.status, c.criticality, (row_number() over (order by f.depth, c.name, c.id))::int as rank
+      from found f
+      join cis c on c.id = f.ci_id
+    ),
+    hits as (${hits}),
+    -- The services' CIs and every CI on their paths back to the root.
+    on_paths(ci_id) as (
+      select ci_id from hits
+      union
+      select f.via_id from on_paths p join found f on f.ci_id = p.ci_id where f.via_id is not null
     )
-    select c.id, c.name, c.class, c.status, c.criticality, l.depth, u.via_id as "viaId", u.relation_id as "relationId",
-           u.relation_type as "relationType", ${services} as "serviceIds"
-    from levels l
-    cross join lateral unnest(l.frontier, l.vias, l.relations, l.types) as u(ci_id, via_id, relation_id, relation_type)
-    join cis c on c.id = u.ci_id
-    order by l.depth, c.name, c.id`);
-  return rowsOf<ReachedCi>(result);
+    select k.ci_id as id, k.name, k.class, k.status, k.criticality, k.depth, k.rank, k.via_id as "viaId", k.relation_id as "relationId",
+           k.relation_type as "relationType", coalesce(s.service_ids, array[]::uuid[]) as "serviceIds", (select count(*) from found)::int - 1 as total
+    from ranked k
+    left join (select ci_id, array_agg(service_id order by service_id) as service_ids from hits group by ci_id) s on s.ci_id = k.ci_id
+    where k.rank <= ${options.limit + 1} or k.ci_id in (select ci_id from on_paths)
+    order by k.rank`);
+  const rows = rowsOf<ReachedCi & { total: number }>(result);
+  return { rows: rows.map(({ total: _, ...row }) => row), total: rows[0]?.total ?? 0 };
 }
 
 export async function servicesByIds(db: Database, ids: string[]) {

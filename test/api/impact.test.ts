@@ -188,6 +188,11 @@ describe('impact analysis', () => {
     const res = await analyse('impact', 'sw', '?limit=3');
     expect(res.body).toMatchObject({ total: 10, truncated: true });
     expect(reached(res)).toEqual(['srvA@1', 'srvB@1', 'app2@2']);
+    // Services are found among all the CIs reached, with whole paths to CIs past the limit.
+    expect(res.body.services.map((s: { name: string }) => s.name)).toEqual(['Reporting', 'CRM']);
+    expect(steps(res.body.services[0].through.path)).toEqual(['connected_to>srvA', 'hosts>vm1', 'runs_on>db1']);
+    expect(res.body.services[1].through.path.map((s: { ci: { name: string } }) => s.ci.name).at(-1)).toBe(ci.app3!.name);
+    expect(res.body.customers.map((c: { name: string }) => c.name)).toEqual(['Acme']);
   });
 
   it('names the services hit, each through its nearest impacted CI, and the customers whose contracts in force cover them', async () => {
@@ -273,7 +278,7 @@ describe('a large graph full of cycles', () => {
     // A seeded LCG: the same graph every run.
     let state = 42;
     const random = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
-    const ids = Array.from({ length: 1_000 }, () => randomUUID());
+    const ids: string[] = Array.from({ length: 1_000 }, () => randomUUID());
     await stack.db.insert(cis).values(ids.map((id, i) => ({ id, class: 'generic', name: `mesh-${String(i).padStart(4, '0')}`, status: 'production', criticality: 'low' })));
     const edges = new Map<string, { sourceId: string; type: RelationType; targetId: string }>();
     while (edges.size < 4_000) {

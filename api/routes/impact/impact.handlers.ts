@@ -24,8 +24,8 @@ function lister(rows: ReachedCi[]) {
 
 async function traverse(db: Database, id: string, direction: Direction, query: Query) {
   const types = query.types ?? (RELATION_TYPES as RelationType[]);
-  const rows = await reach(db, id, { direction, maxDepth: query.depth, types, withServices: direction === 'impact' });
-  const [root, ...reached] = rows;
+  const { rows, total } = await reach(db, id, { direction, maxDepth: query.depth, types, limit: query.limit, withServices: direction === 'impact' });
+  const root = rows[0];
   if (!root) throw notFound(`no configuration item ${id}`);
   const list = lister(rows);
   return {
@@ -35,9 +35,10 @@ async function traverse(db: Database, id: string, direction: Direction, query: Q
       root: { id: root.id, name: root.name, class: root.class, status: root.status, criticality: root.criticality },
       depth: query.depth,
       types,
-      total: reached.length,
-      truncated: reached.length > query.limit,
-      items: reached.slice(0, query.limit).map(list),
+      total,
+      truncated: total > query.limit,
+      // Past the limit come only the CIs on the paths to services.
+      items: rows.filter((r) => r.rank > 1 && r.rank <= query.limit + 1).map(list),
     },
   };
 }
@@ -46,9 +47,8 @@ export const impact: RouteHandler<typeof routes.impact, AppEnv> = async (c) => {
   requireCmdbReader(c.get('user'));
   const { db } = c.get('deps');
   const { rows, list, answer } = await traverse(db, c.req.valid('param').id, 'impact', c.req.valid('query'));
-  // Rows come nearest first, so the first CI seen for a service is the nearest one through which it is hit.
   const through = new Map<string, ReachedCi>();
-  for (const row of rows) for (const serviceId of row.serviceIds) if (!through.has(serviceId)) through.set(serviceId, row);
+  for (const row of rows) for (const serviceId of row.serviceIds) through.set(serviceId, row);
   const serviceIds = [...through.keys()];
   const services = await servicesByIds(db, serviceIds);
   const coverage = await customersCovering(db, serviceIds);
