@@ -1,8 +1,13 @@
 import { parseArgs } from 'node:util';
+import { benchImpact } from './impact';
 import { benchIncidents } from './incidents';
 
 /** Benchmarks print figures for people to compare; none of them asserts a timing. */
 const BENCHES: Record<string, { about: string; run(options: { n: number; c: number }): Promise<void> }> = {
+  impact: {
+    about: 'impact analysis (n random roots, depth 6), a filtered CI list and JSON import over a seeded CMDB of 100,000 CIs and 300,000 relations',
+    run: benchImpact,
+  },
   incidents: { about: 'create and comment on incidents through the HTTP API, with read-model lag, beside empty workflows on the same server', run: benchIncidents },
 };
 
