@@ -22,6 +22,7 @@ import contracts from './routes/contracts/contracts.index';
 import impact from './routes/impact/impact.index';
 import incidents from './routes/incidents/incidents.index';
 import organizations from './routes/organizations/organizations.index';
+import problems from './routes/problems/problems.index';
 import services from './routes/services/services.index';
 import slas from './routes/slas/slas.index';
 import teams from './routes/teams/teams.index';
@@ -63,7 +64,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', problems).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(

@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../db/people';
 import { INCIDENT_STATUSES } from '../domain/incidentLifecycle';
+import { INCIDENT_POLICIES } from '../domain/problem';
+import { PROBLEM_STATUSES } from '../domain/problemLifecycle';
 import { LIMITS } from '../domain/incident';
 import { LINK_RELATIONS, type TicketView } from '../domain/ticket';
 import { badRequest } from './problem';
@@ -74,40 +76,69 @@ const clockSchema = z.object({
   pausedSeconds: z.number(),
 });
 
-export const ticketSchema = z
-  .object({
-    number: z.string().openapi({ example: 'INC000042' }),
-    type: z.enum(['incident', 'service_request', 'problem', 'change']),
-    title: z.string(),
-    description: z.string(),
-    category: z.string().nullable(),
-    status: z.enum(INCIDENT_STATUSES),
-    impact: z.number().int(),
-    urgency: z.number().int(),
-    priority: z.number().int(),
-    caller: z.string().nullable(),
-    assignmentGroup: z.string().nullable(),
-    assignee: z.string().nullable(),
-    parent: z.string().nullable(),
-    children: z.array(z.string()),
-    links: z
-      .array(z.object({ relation: z.enum(LINK_RELATIONS), target: z.string().openapi({ example: 'INC000041' }) }))
-      .openapi({ description: 'Every link of the ticket, each from this side (a child says parent, its parent says child)' }),
-    organizationId: z.uuid().nullable().openapi({ description: "The caller's organization when the ticket opened" }),
-    serviceId: z.uuid().nullable().openapi({ description: 'The affected service; given, or derived from the CIs' }),
-    ciIds: z.array(z.uuid()).openapi({ description: 'The configuration items the ticket names' }),
-    escalationLevel: z.number().int(),
-    slaId: z.string(),
-    sla: z.object({ calendar: z.object({ kind: z.literal('24x7') }), response: clockSchema, resolution: clockSchema }),
-    resolutionCode: z.string().nullable(),
-    resolutionNotes: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    resolvedAt: z.string().nullable(),
-    closedAt: z.string().nullable(),
-    version: z.number().int(),
-  })
-  .openapi('Ticket');
+/**
+ * A ticket as the API answers it: the fields every type shares, its type's
+ * statuses, and what only that type knows (`details`), under the type's own name.
+ */
+export function ticketViewSchema<S extends readonly [string, ...string[]], D extends z.ZodType>(name: string, example: string, statuses: S, details: D) {
+  return z
+    .object({
+      number: z.string().openapi({ example }),
+      type: z.enum(['incident', 'service_request', 'problem', 'change']),
+      title: z.string(),
+      description: z.string(),
+      category: z.string().nullable(),
+      status: z.enum(statuses),
+      impact: z.number().int(),
+      urgency: z.number().int(),
+      priority: z.number().int(),
+      caller: z.string().nullable(),
+      assignmentGroup: z.string().nullable(),
+      assignee: z.string().nullable(),
+      parent: z.string().nullable(),
+      children: z.array(z.string()),
+      links: z
+        .array(z.object({ relation: z.enum(LINK_RELATIONS), target: z.string().openapi({ example: 'INC000041' }) }))
+        .openapi({ description: 'Every link of the ticket, each from this side (a child says parent, its parent says child)' }),
+      organizationId: z.uuid().nullable().openapi({ description: "The caller's organization when the ticket opened" }),
+      serviceId: z.uuid().nullable().openapi({ description: 'The affected service; given, or derived from the CIs' }),
+      ciIds: z.array(z.uuid()).openapi({ description: 'The configuration items the ticket names' }),
+      escalationLevel: z.number().int(),
+      slaId: z.string(),
+      sla: z.object({ calendar: z.object({ kind: z.literal('24x7') }), response: clockSchema, resolution: clockSchema }),
+      resolutionCode: z.string().nullable(),
+      resolutionNotes: z.string().nullable(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+      resolvedAt: z.string().nullable(),
+      closedAt: z.string().nullable(),
+      version: z.number().int(),
+      details,
+    })
+    .openapi(name);
+}
+
+export const problemSchema = ticketViewSchema(
+  'Problem',
+  'PRB000042',
+  PROBLEM_STATUSES,
+  z
+    .object({
+      symptoms: z.string(),
+      rootCause: z.string(),
+      workaround: z.string(),
+      knownErrorAt: z.string().nullable().openapi({ description: 'When the known error was last published to the KEDB; null while it is not' }),
+      incidentPolicy: z.enum(INCIDENT_POLICIES).openapi({ description: 'What its incidents do when it is resolved: resolve with it, or get a work note' }),
+    })
+    .openapi('ProblemDetails'),
+);
+
+export const ticketSchema = ticketViewSchema(
+  'Incident',
+  'INC000042',
+  INCIDENT_STATUSES,
+  z.object({}).openapi({ description: 'Incidents keep nothing beyond the common fields' }),
+);
 
 export const ticketEventSchema = z
   .object({
@@ -168,6 +199,7 @@ export const asTicketJson = (view: TicketView) =>
     organizationId: null,
     serviceId: null,
     ciIds: [],
+    details: {},
     ...view,
   }) as unknown as TicketJson;
 

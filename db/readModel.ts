@@ -3,7 +3,7 @@ import { and, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import { parseTicketNumber } from '../domain/numbering';
 import type { NotificationRequest, Recipient, TicketEvent, TicketView } from '../domain/ticket';
 import type { Database } from './client';
-import { outbox, projectionFailures, teamMembers, ticketCis, ticketEvents, ticketLinks, tickets, users } from './schema';
+import { knownErrors, outbox, projectionFailures, teamMembers, ticketCis, ticketEvents, ticketLinks, tickets, users } from './schema';
 
 export interface TicketBatch {
   view: TicketView;
@@ -72,6 +72,22 @@ async function writeCis(tx: Database, view: TicketView) {
   if (view.ciIds.length) await tx.insert(ticketCis).values(view.ciIds.map((ciId) => ({ number: view.number, ciId }))).onConflictDoNothing();
 }
 
+/** A problem whose known error is published is in the KEDB, with its status, so a fixed one reads as fixed. */
+async function writeKnownError(tx: Database, view: TicketView) {
+  const details = view.details as { symptoms?: string; rootCause?: string; workaround?: string; knownErrorAt?: string | null } | undefined;
+  if (view.type !== 'problem' || !details?.knownErrorAt) return;
+  const row = {
+    title: view.title,
+    symptoms: details.symptoms ?? '',
+    rootCause: details.rootCause ?? '',
+    workaround: details.workaround ?? '',
+    status: view.status,
+    publishedAt: new Date(details.knownErrorAt),
+    updatedAt: new Date(view.updatedAt),
+  };
+  await tx.insert(knownErrors).values({ number: view.number, ...row }).onConflictDoUpdate({ target: knownErrors.number, set: row });
+}
+
 /**
  * Writes one batch of a ticket's life to the read model in one transaction:
  * the row (only if this version is newer than the stored one, so a late
@@ -116,6 +132,7 @@ export async function writeTicketBatch(db: Database, { view, events, notificatio
     if (written.length > 0) {
       await writeLinks(t, view);
       await writeCis(t, view);
+      await writeKnownError(t, view);
     }
     const outboxRows = [];
     for (const n of notifications) {

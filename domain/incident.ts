@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { numberPatternOf } from './numbering';
 import { requiredText, storableString } from './text';
 
 /** Shared field rules, so the API, the workflow and the database agree on limits. */
 export const LIMITS = { title: 200, description: 10_000, text: 4_000, name: 120, email: 254, category: 80 } as const;
 
 export const levelSchema = z.literal([1, 2, 3]);
-export const ticketNumberSchema = z.string().regex(/^INC\d{6,}$/, 'must be an incident number such as INC000042');
+export const ticketNumberSchema = z.string().regex(numberPatternOf('incident'), 'must be an incident number such as INC000042');
+export const problemNumberSchema = z.string().regex(numberPatternOf('problem'), 'must be a problem number such as PRB000042');
 const emailSchema = z.email().max(LIMITS.email).transform((e) => e.toLowerCase());
 const teamNameSchema = requiredText(LIMITS.name);
 const reasonSchema = requiredText(LIMITS.text);
@@ -59,6 +61,20 @@ export const incidentCommandSchemas = {
   escalate: z.strictObject({ reason: reasonSchema, from: teamNameSchema.optional(), to: teamNameSchema.optional() }),
   'set-priority': z.strictObject({ impact: levelSchema, urgency: levelSchema }),
   'link-parent': z.strictObject({ parent: ticketNumberSchema }),
+  /** The problem behind this incident (one per incident; many incidents share a problem). */
+  'link-problem': z.strictObject({ problem: problemNumberSchema }),
+  /**
+   * Opens a problem for this incident, as a child workflow that outlives it. `number` is the problem's,
+   * taken by the API; what is not given comes from the incident.
+   */
+  'raise-problem': z.strictObject({
+    number: problemNumberSchema,
+    title: titleSchema.optional(),
+    description: descriptionSchema.optional(),
+    impact: levelSchema.optional(),
+    urgency: levelSchema.optional(),
+    incidentPolicy: z.enum(['resolve', 'notify']).optional().meta({ description: 'When the problem is resolved: resolve its open incidents, or tell them in a work note (default)' }),
+  }),
   /** PATCH: the facts of the report; null clears category, caller or service; ciIds replaces the list. */
   update: z
     .strictObject({

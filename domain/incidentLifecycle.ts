@@ -26,6 +26,9 @@ export const incidentLifecycle = defineLifecycle({
     escalate: { from: OPEN },
     'set-priority': { from: OPEN },
     'link-parent': { from: OPEN },
+    // A problem is often raised once the incident is resolved (reactive problem management).
+    'link-problem': { from: [...OPEN, 'resolved'] },
+    'raise-problem': { from: [...OPEN, 'resolved'] },
     update: { from: [...OPEN, 'resolved'] },
   },
 });

@@ -7,6 +7,9 @@ export const TICKET_PREFIXES = {
 
 export type TicketType = keyof typeof TICKET_PREFIXES;
 
+/** A number of this type, as a pattern (INC000042 for an incident). */
+export const numberPatternOf = (type: TicketType) => new RegExp(`^${TICKET_PREFIXES[type]}\\d{6,}$`);
+
 /** Each ticket type numbers from its own PostgreSQL sequence (db/schema.ts). */
 export const numberSequence = (type: TicketType) => `${type}_number_seq`;
 

@@ -49,6 +49,8 @@ export interface TicketCmdbFacts {
 
 /** A ticket as the API returns it and the read model stores it. */
 export interface TicketView extends TicketFacts, Partial<TicketCmdbFacts> {
+  /** What only this ticket's type knows (a problem's analysis …); absent from views projected before types had details. */
+  details?: Record<string, unknown>;
   /** Every link of the ticket; absent from views projected by kernel v1 (parent and children only). The CMDB facts are absent from views projected before tickets named them. */
   links?: Link[];
   slaId: string;

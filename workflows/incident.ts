@@ -1,6 +1,6 @@
 import { ApplicationFailure, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { incidentCommandSchemas, type IncidentCommandPayloads } from '../domain/incident';
-import { incidentLifecycle, type IncidentCommand, type IncidentStatus } from '../domain/incidentLifecycle';
+import { incidentLifecycle, isOpen, type IncidentCommand, type IncidentStatus } from '../domain/incidentLifecycle';
 import { priorityOf, type Level } from '../domain/priority';
 import { targetFor, type SlaPolicy } from '../domain/sla';
 import { meetClock, pauseClock, reopenClock, resumeClock, retargetClock, startClock, stopClock } from '../domain/slaClock';
@@ -12,6 +12,7 @@ import { snapshotUpdate, UNPROCESSABLE, viewQuery } from './kernel/messages';
 import { onSlaDeadline, slaDeadlines, type ThresholdKind } from './kernel/sla';
 import { openTicketState, Ticket, upgradeState, type ClockName, type TicketState } from './kernel/ticket';
 import { incidentV1 } from './legacy/v1/incident';
+import type { NewProblem } from './problem';
 
 export interface NewIncident {
   number: string;
@@ -184,12 +185,50 @@ export async function incident(input: IncidentInput): Promise<void> {
       run: ({ parent }, actor) => link(ticket, 'parent', parent, actor),
     }),
 
+    'link-problem': command('link-problem', {
+      check: ({ problem }) => checkOneProblem(problem),
+      run: ({ problem }, actor) => link(ticket, 'caused_by', problem, actor),
+    }),
+
+    'raise-problem': command('raise-problem', {
+      check: ({ number }) => checkOneProblem(number),
+      run({ number, title, description, impact, urgency, incidentPolicy }, actor) {
+        const input: NewProblem = {
+          number,
+          title: title ?? state.title,
+          description: description ?? state.description,
+          category: state.category,
+          impact: impact ?? state.impact,
+          urgency: urgency ?? state.urgency,
+          symptoms: state.description,
+          serviceId: state.serviceId,
+          ciIds: state.ciIds,
+          incidentPolicy: incidentPolicy ?? 'notify',
+          incidents: [state.number],
+          raisedFrom: state.number,
+          createdBy: actor,
+        };
+        // The problem starts knowing this incident, so the link needs no announcement.
+        ticket.addLink({ relation: 'caused_by', target: number });
+        ticket.record('problem_raised', actor, {}, { relation: 'caused_by', target: number });
+        ticket.enqueue({ kind: 'start-child', workflowType: 'problem', number, input: { ...input } });
+      },
+    }),
+
     update: command('update', {
       run(patch, actor) {
         ticket.record('updated', actor, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
       },
     }),
   } satisfies Record<IncidentCommand, unknown>;
+
+  /** One problem per incident: many incidents share a problem, an incident has one cause. */
+  function checkOneProblem(problem: string) {
+    const current = ticket.linked('caused_by')[0];
+    if (current !== undefined && current !== problem) {
+      throw ApplicationFailure.create({ type: UNPROCESSABLE, message: `${state.number} is already linked to problem ${current}`, nonRetryable: true });
+    }
+  }
 
   registerCommands(ticket, incidentLifecycle, commands);
 
@@ -201,11 +240,29 @@ export async function incident(input: IncidentInput): Promise<void> {
       }
     },
     onOutcome({ from, relation, outcome, data }) {
-      if (relation !== 'parent' || outcome !== 'resolved' || !ticket.linked('parent').includes(from)) return;
-      if (!incidentLifecycle.canIssue('resolve', status())) return;
-      resolve(SYSTEM, String(data.resolutionCode ?? ''), String(data.resolutionNotes ?? ''), { resolvedBy: from });
+      if (!ticket.linked(relation).includes(from)) return;
+      if (relation === 'parent' && outcome === 'resolved') {
+        if (incidentLifecycle.canIssue('resolve', status())) resolve(SYSTEM, String(data.resolutionCode ?? ''), String(data.resolutionNotes ?? ''), { resolvedBy: from });
+      } else if (relation === 'caused_by') {
+        onProblemOutcome(from, outcome, data);
+      }
     },
   });
+
+  /** What the problem behind this incident tells it: a workaround to apply, or that it is fixed. */
+  function onProblemOutcome(problem: string, outcome: string, data: Record<string, unknown>) {
+    if (!isOpen(status())) return;
+    if (outcome === 'known_error_published') {
+      const body = `Known error ${problem}: ${String(data.title ?? '')}. Workaround: ${String(data.workaround ?? '')}`;
+      const event = ticket.record('commented', SYSTEM, {}, { body, visibility: 'public', knownError: problem });
+      ticket.notify(event, ticket.callerRecipient(), 'incident_commented', { body });
+      ticket.notify(event, ticket.workers(), 'known_error_published', { problem, workaround: data.workaround });
+    } else if (outcome === 'resolved') {
+      const notes = `Problem ${problem} is resolved: ${String(data.resolutionNotes ?? '')}`;
+      if (data.policy === 'resolve') resolve(SYSTEM, 'known_error', notes, { resolvedBy: problem });
+      else ticket.record('commented', SYSTEM, {}, { body: notes, visibility: 'internal', problem });
+    }
+  }
 
   function onSlaThreshold(name: ClockName, percent: number, kind: ThresholdKind) {
     const data = { clock: name, percent };

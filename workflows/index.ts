@@ -1,2 +1,3 @@
 // The worker's one entry: every workflow type Tempodesk runs.
 export { incident } from './incident';
+export { problem } from './problem';

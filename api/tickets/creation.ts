@@ -24,7 +24,8 @@ export type Created = { view: TicketView | Accepted; replay: boolean };
 
 const hashOf = (request: unknown) => createHash('sha256').update(JSON.stringify(request)).digest('hex');
 
-async function nextNumber(db: Database, type: TicketType): Promise<string> {
+/** A new number of this type; a number is never handed out twice (gaps are harmless). */
+export async function takeNumber(db: Database, type: TicketType): Promise<string> {
   const [row] = rowsOf<{ seq: string | number }>(await db.execute(sql`select nextval(${numberSequence(type)}) as seq`));
   return formatTicketNumber(type, Number(row!.seq));
 }
@@ -70,7 +71,7 @@ export async function openTicket<I extends object>(
   let claim = idempotency ? await liveClaim(db, idempotency) : null;
   if (claim?.startedAt) return { view: await startedTicket(db, temporal, claim.number), replay: true };
 
-  let number = claim?.number ?? (await nextNumber(db, type));
+  let number = claim?.number ?? (await takeNumber(db, type));
   if (idempotency && !claim) {
     const [claimed] = await db
       .insert(idempotencyKeys)
@@ -90,7 +91,7 @@ export async function openTicket<I extends object>(
       return { view, replay: joined };
     } catch (error) {
       if (!(error instanceof NumberTaken) || attempt >= MAX_NUMBER_ATTEMPTS) throw error;
-      number = await nextNumber(db, type);
+      number = await takeNumber(db, type);
       if (idempotency) await db.update(idempotencyKeys).set({ number }).where(keyRow(idempotency));
     }
   }

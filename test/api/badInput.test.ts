@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES } from '../../db/people';
 import { encodeCursor } from '../../api/schemas';
 import { INCIDENT_COMMANDS, type IncidentCommand } from '../../domain/incidentLifecycle';
 import { eventually } from '../helpers/eventually';
@@ -93,6 +94,8 @@ const VALID_PAYLOADS: Record<IncidentCommand, Record<string, unknown>> = {
   escalate: { reason: 'needs a specialist' },
   'set-priority': { impact: 1, urgency: 1 },
   'link-parent': { parent: 'INC000001' },
+  'link-problem': { problem: 'PRB000001' },
+  'raise-problem': {},
 };
 
 const UNKNOWN_NUMBER = 'INC999999999';
@@ -178,7 +181,7 @@ describe('users', () => {
     { name: 'no roles', path: '/users', body: { ...user, roles: [] }, status: 400, errors: ['roles'] },
     { name: 'unknown role', path: '/users', body: { ...user, roles: ['wizard'] }, status: 400, errors: ['roles.0'] },
     { name: 'roles a string', path: '/users', body: { ...user, roles: 'agent' }, status: 400, errors: ['roles'] },
-    { name: 'more roles than exist', path: '/users', body: { ...user, roles: Array(7).fill('agent') }, status: 400, errors: ['roles'] },
+    { name: 'more roles than exist', path: '/users', body: { ...user, roles: Array(ROLES.length + 1).fill('agent') }, status: 400, errors: ['roles'] },
     { name: 'unknown field', path: '/users', body: { ...user, password: 'hunter2' }, status: 400, errors: [unknownField('password')] },
     { name: 'choosing its own token', path: '/users', body: { ...user, token: 'tdk_mine' }, status: 400, errors: [unknownField('token')] },
     { name: 'malformed JSON', path: '/users', body: '{"email": "a@b.c",', status: 400 },

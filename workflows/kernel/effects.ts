@@ -1,4 +1,5 @@
-import { condition, getExternalWorkflowHandle, type SignalDefinition } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { condition, getExternalWorkflowHandle, ParentClosePolicy, startChild, type SignalDefinition } from '@temporalio/workflow';
 import type { Link } from '../../domain/ticket';
 import { lookups } from './activities';
 import { handOver } from './escalation';
@@ -17,7 +18,12 @@ export type Effect =
   /** Tell another ticket of a link this ticket made; a ticket that does not run refuses it, and the link is undone. */
   | { kind: 'announce-link'; link: Link; inverse: Link['relation'] }
   /** Tell linked tickets what became of this one, by workflow ID. */
-  | { kind: 'outcome'; targets: string[]; outcome: Omit<LinkedOutcome, 'from'> };
+  | { kind: 'outcome'; targets: string[]; outcome: Omit<LinkedOutcome, 'from'> }
+  /**
+   * Open another ticket as a child workflow that outlives this one (a problem raised from an incident,
+   * a change from a problem). Its input links it back here, so no announcement is needed.
+   */
+  | { kind: 'start-child'; workflowType: string; number: string; input: Record<string, unknown> };
 
 /** Signals sent per step of a fan-out, so a ticket with thousands of links never makes one giant workflow task. */
 export const FAN_OUT_BATCH = 500;
@@ -49,6 +55,20 @@ async function perform(ticket: Ticket, effect: Effect, hooks: EffectHooks): Prom
       if (await deliver(effect.link.target, linkedSignal, { from: state.number, relation: effect.inverse })) return null;
       ticket.removeLink(effect.link);
       ticket.record('link_refused', 'system', {}, { ...effect.link, reason: `${effect.link.target} is not an open ticket` });
+      return null;
+    }
+    case 'start-child': {
+      try {
+        // ABANDON: the child is a ticket in its own right and runs on when this one closes or continues as new.
+        await startChild(effect.workflowType, {
+          workflowId: effect.number,
+          args: [{ create: effect.input }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
+      } catch (error) {
+        // Started by an earlier run of this ticket (the effect was carried over): nothing more to do.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
       return null;
     }
     case 'outcome': {

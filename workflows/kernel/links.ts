@@ -39,7 +39,8 @@ const v1ParentResolved = defineSignal<[{ parent: string; resolutionCode: string;
 export interface LinkHooks {
   /** Another ticket linked itself to this one (this ticket's half is recorded already). */
   onLinked?(relation: LinkRelation, from: string): void;
-  onOutcome(outcome: LinkedOutcome): void;
+  /** A linked ticket's outcome; a type that ignores its links' news leaves this out. */
+  onOutcome?(outcome: LinkedOutcome): void;
 }
 
 export function registerLinkHandlers(ticket: Ticket, hooks: LinkHooks): void {
@@ -49,7 +50,7 @@ export function registerLinkHandlers(ticket: Ticket, hooks: LinkHooks): void {
     hooks.onLinked?.(relation, from);
   };
   setHandler(linkedSignal, linked);
-  setHandler(linkedOutcomeSignal, (outcome) => hooks.onOutcome(outcome));
+  setHandler(linkedOutcomeSignal, (outcome) => hooks.onOutcome?.(outcome));
   setHandler(v1ChildLinked, ({ child }) => linked({ from: child, relation: 'child' }));
-  setHandler(v1ParentResolved, ({ parent, ...data }) => hooks.onOutcome({ from: parent, relation: 'parent', outcome: 'resolved', data }));
+  setHandler(v1ParentResolved, ({ parent, ...data }) => hooks.onOutcome?.({ from: parent, relation: 'parent', outcome: 'resolved', data }));
 }

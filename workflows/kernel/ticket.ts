@@ -34,6 +34,8 @@ export interface TicketState extends Omit<TicketFacts, 'parent' | 'children'>, T
   /** Work the main loop owes the outside world (lookups, fan-out), in order. */
   effects: Effect[];
   projection: ProjectionTrouble | null;
+  /** What only this ticket type knows (a problem's root cause and workaround …): plain data, each change recorded as `details.<field>`. */
+  details: Record<string, unknown>;
 }
 
 /** The fields a command may change; each change is recorded with its old and new value. */
@@ -109,6 +111,16 @@ export class Ticket {
       data,
     };
     this.state.unprojected.events.push(event);
+    return event;
+  }
+
+  /** Records an event that changes type-specific details, each changed field kept as `details.<field>` with its old and new value. */
+  recordDetails(kind: string, actor: string, patch: Record<string, unknown>, data: Record<string, unknown> = {}, fields: Partial<TicketFields> = {}): TicketEvent {
+    const before = { ...this.state.details };
+    const changed = Object.entries(patch).filter(([field, to]) => to !== undefined && !sameValue(before[field], to));
+    for (const [field, to] of changed) this.state.details[field] = to;
+    const event = this.record(kind, actor, fields, data);
+    event.changes.push(...changed.map(([field, to]) => ({ field: `details.${field}`, from: before[field] ?? null, to })));
     return event;
   }
 
@@ -234,6 +246,7 @@ export class Ticket {
       organizationId: s.organizationId,
       serviceId: s.serviceId,
       ciIds: [...s.ciIds],
+      details: { ...s.details },
       createdAt: iso(s.createdAt)!,
       updatedAt: iso(s.updatedAt)!,
       resolvedAt: iso(s.resolvedAt),
@@ -243,13 +256,14 @@ export class Ticket {
   }
 }
 
-/** The CMDB facts, none until named; absent from state carried by runs opened before tickets named CIs and services. */
-type CmdbFacts = 'organizationId' | 'serviceId' | 'ciIds';
-const NO_CMDB_FACTS: Pick<TicketState, CmdbFacts> = { organizationId: null, serviceId: null, ciIds: [] };
+/** The CMDB facts and type details, none until named; absent from state carried by runs opened before tickets had them. */
+type LaterFacts = 'organizationId' | 'serviceId' | 'ciIds' | 'details';
+const NO_LATER_FACTS: Pick<TicketState, LaterFacts> = { organizationId: null, serviceId: null, ciIds: [], details: {} };
 
 /** What a ticket type decides when it opens a ticket; the kernel fills in the rest (no one assigned, no links, no CIs unless named, empty queues). */
 export type OpeningFacts = Pick<TicketState, 'number' | 'type' | 'title' | 'description' | 'category' | 'status' | 'impact' | 'urgency' | 'priority' | 'caller' | 'sla' | 'clocks'> &
-  Partial<TicketCmdbFacts>;
+  Partial<TicketCmdbFacts> &
+  Partial<Pick<TicketState, 'details' | 'links'>>;
 
 /** A new ticket's state, opened now. */
 export function openTicketState(facts: OpeningFacts): TicketState {
@@ -259,9 +273,10 @@ export function openTicketState(facts: OpeningFacts): TicketState {
     organizationId: facts.organizationId ?? null,
     serviceId: facts.serviceId ?? null,
     ciIds: facts.ciIds ?? [],
+    details: facts.details ?? {},
     assignmentGroup: null,
     assignee: null,
-    links: [],
+    links: facts.links ?? [],
     escalationLevel: 0,
     resolutionCode: null,
     resolutionNotes: null,
@@ -281,13 +296,13 @@ export function openTicketState(facts: OpeningFacts): TicketState {
 /** State carried by an earlier run, in today's shape: kernel v1's (parent and children as fields, no queues), or v2's before the CMDB facts. */
 export function upgradeState(
   carried:
-    | (Omit<TicketState, CmdbFacts> & Partial<Pick<TicketState, CmdbFacts>>)
-    | (Omit<TicketState, 'links' | 'seenCommands' | 'unprojected' | 'effects' | 'projection' | CmdbFacts> & { parent: string | null; children: string[] }),
+    | (Omit<TicketState, LaterFacts> & Partial<Pick<TicketState, LaterFacts>>)
+    | (Omit<TicketState, 'links' | 'seenCommands' | 'unprojected' | 'effects' | 'projection' | LaterFacts> & { parent: string | null; children: string[] }),
 ): TicketState {
-  if ('links' in carried) return { ...NO_CMDB_FACTS, ...carried };
+  if ('links' in carried) return { ...NO_LATER_FACTS, ...carried };
   const { parent, children, ...rest } = carried;
   return {
-    ...NO_CMDB_FACTS,
+    ...NO_LATER_FACTS,
     ...rest,
     links: [...(parent ? [{ relation: 'parent' as const, target: parent }] : []), ...children.map((target) => ({ relation: 'child' as const, target }))],
     seenCommands: [],

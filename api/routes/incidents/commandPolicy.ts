@@ -1,13 +1,15 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { teams } from '../../../db/schema';
-import { isTeamMember, teamExists, userByEmail, type User } from '../../../db/people';
+import type { User } from '../../../db/people';
 import type { IncidentCommandPayloads } from '../../../domain/incident';
 import { isOpen, type IncidentCommand, type IncidentStatus } from '../../../domain/incidentLifecycle';
 import type { TicketView } from '../../../domain/ticket';
 import { isStaff } from '../../middleware/auth';
 import { forbidden, unprocessable } from '../../problem';
-import { checkCis, checkService, serviceOfCis } from '../../tickets/cmdbContext';
+import { checkAssignment, checkCaller, checkCmdbChange } from '../../tickets/checks';
+import { takeNumber } from '../../tickets/creation';
+import { problemLifecycle, type ProblemStatus } from '../../../domain/problemLifecycle';
 
 /** What callers may do on their own incidents: talk, confirm the resolution, or reopen it. */
 const END_USER_COMMANDS: IncidentCommand[] = ['comment', 'close', 'reopen'];
@@ -42,41 +44,22 @@ export async function authorizeCommand(
     case 'link-parent':
       await checkParent(find, ticket, (payload as IncidentCommandPayloads['link-parent']).parent);
       return payload;
+    case 'link-problem':
+      await checkProblem(find, ticket, (payload as IncidentCommandPayloads['link-problem']).problem);
+      return payload;
+    case 'raise-problem':
+      // The number is taken here, where the sequence is; the incident opens the problem under it.
+      return { ...payload, number: await takeNumber(db, 'problem') };
     case 'escalate':
       return { ...payload, from: ticket.assignmentGroup, to: await escalationTarget(db, ticket) };
     case 'update': {
-      const { caller, serviceId, ciIds } = payload as IncidentCommandPayloads['update'];
+      const { caller } = payload as IncidentCommandPayloads['update'];
       if (caller) await checkCaller(db, caller);
-      if (serviceId) await checkService(db, serviceId);
-      if (ciIds === undefined) return payload;
-      await checkCis(db, ciIds);
-      // New CIs on a ticket that names no service: the service follows from them, as at creation.
-      const derived = serviceId === undefined && !ticket.serviceId ? await serviceOfCis(db, ciIds) : null;
-      return derived ? { ...payload, serviceId: derived } : payload;
+      return checkCmdbChange(db, ticket, payload);
     }
     default:
       return payload;
   }
-}
-
-async function checkAssignment(db: Database, ticket: TicketView, { assignmentGroup, assignee }: IncidentCommandPayloads['assign']) {
-  if (assignmentGroup !== undefined && !(await teamExists(db, assignmentGroup))) {
-    throw unprocessable('assignmentGroup', `no team named ${assignmentGroup}`);
-  }
-  if (assignee === undefined) return;
-  const person = await userByEmail(db, assignee);
-  if (!person) throw unprocessable('assignee', `no user with email ${assignee}`);
-  if (!person.active) throw unprocessable('assignee', `${assignee} is deactivated`);
-  if (!isStaff(person)) throw unprocessable('assignee', `${assignee} is not an agent`);
-  const group = assignmentGroup ?? ticket.assignmentGroup;
-  if (group && !(await isTeamMember(db, group, person.id))) throw unprocessable('assignee', `${assignee} is not a member of ${group}`);
-}
-
-/** A caller must be someone who can follow their ticket: a known, active user. */
-export async function checkCaller(db: Database, caller: string) {
-  const person = await userByEmail(db, caller);
-  if (!person) throw unprocessable('caller', `no user with email ${caller}`);
-  if (!person.active) throw unprocessable('caller', `${caller} is deactivated`);
 }
 
 /** A manual escalation needs somewhere to go: the assignment group's escalation team, looked up here so the workflow hands over at once. */
@@ -85,6 +68,15 @@ async function escalationTarget(db: Database, ticket: TicketView): Promise<strin
   const [team] = await db.select({ escalationTeam: teams.escalationTeam }).from(teams).where(eq(teams.name, ticket.assignmentGroup));
   if (!team?.escalationTeam) throw unprocessable('assignmentGroup', `${ticket.assignmentGroup} has no escalation team`);
   return team.escalationTeam;
+}
+
+/** The problem behind an incident must be one that still runs. */
+async function checkProblem(find: (number: string) => Promise<TicketView | null>, ticket: TicketView, number: string) {
+  const problem = await find(number);
+  if (!problem || problem.type !== 'problem') throw unprocessable('problem', `no problem ${number}`);
+  if (problemLifecycle.isTerminal(problem.status as ProblemStatus)) throw unprocessable('problem', `${number} is ${problem.status}`);
+  const current = ticket.links?.find((l) => l.relation === 'caused_by')?.target;
+  if (current !== undefined && current !== number) throw unprocessable('problem', `${ticket.number} is already linked to problem ${current}`);
 }
 
 async function checkParent(find: (number: string) => Promise<TicketView | null>, ticket: TicketView, parentNumber: string) {

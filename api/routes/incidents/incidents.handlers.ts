@@ -5,16 +5,17 @@ import type { User } from '../../../db/people';
 import type { IncidentCommand } from '../../../domain/incidentLifecycle';
 import type { TicketView } from '../../../domain/ticket';
 import type { NewIncident } from '../../../workflows/incident';
+import { searchKnownErrors } from '../../../db/knownErrors';
 import type { AppEnv } from '../../context';
+import { answerCommand, answerOpened } from '../tickets/ticketHandlers';
 import { isStaff } from '../../middleware/auth';
-import { conflict, forbidden, notFound } from '../../problem';
+import { forbidden, notFound } from '../../problem';
 import { asTicketJson, cursorAfter, page } from '../../schemas';
-import { randomUUID } from 'node:crypto';
 import { openTicket } from '../../tickets/creation';
-import { asOfNow, findTicket, listTickets, ticketHistory } from '../../tickets/readModel';
+import { asOfNow, listTickets, ticketHistory } from '../../tickets/readModel';
 import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
-import { Accepted, sendCommand, TicketWorkflowClosed } from '../../tickets/workflows';
-import { authorizeCommand, checkCaller } from './commandPolicy';
+import { checkCaller } from '../../tickets/checks';
+import { authorizeCommand } from './commandPolicy';
 import { ticketCmdbFacts } from '../../tickets/cmdbContext';
 import { slaPolicy } from '../../tickets/slaSelection';
 import { mayRead, organizationInView } from '../../tickets/visibility';
@@ -31,6 +32,8 @@ async function visibleIncident(db: Database, temporal: Client, user: User, numbe
   if (!ticket || ticket.type !== 'incident' || !mayRead(user, ticket)) throw notFound(`no incident ${number}`);
   return ticket;
 }
+
+const SUGGESTED_KNOWN_ERRORS = 5;
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   const user = c.get('user');
@@ -58,20 +61,12 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
     sla,
     autoCloseSeconds,
   };
-  const { view, replay } = await openTicket(db, temporal, taskQueue, 'incident', input satisfies Omit<NewIncident, 'number'>, key ? { userId: user.id, key, request: body } : undefined);
-  const number = view instanceof Accepted ? view.number : view.number;
-  c.header('Location', `/api/v1/incidents/${number}`);
-  if (view instanceof Accepted) return c.json(accepted(number, key), 202);
-  return c.json(asTicketJson(view), replay ? 200 : 201);
+  const created = await openTicket(db, temporal, taskQueue, 'incident', input satisfies Omit<NewIncident, 'number'>, key ? { userId: user.id, key, request: body } : undefined);
+  // A workaround may already exist: the known errors that match the report come with the answer.
+  const matches = await searchKnownErrors(db, `${body.title} ${body.description}`, SUGGESTED_KNOWN_ERRORS);
+  const suggestedKnownErrors = matches.filter((k) => k.status !== 'cancelled').map(({ number, title, workaround }) => ({ number, title, workaround }));
+  return answerOpened(c, created, key, { suggestedKnownErrors }) as never;
 };
-
-/** What a 202 says: the ticket has the request and will act on it; retry with the same key to learn the outcome. */
-const accepted = (number: string, commandId: string | undefined) => ({
-  number,
-  status: 'accepted' as const,
-  location: `/api/v1/incidents/${number}`,
-  ...(commandId !== undefined && { idempotencyKey: commandId }),
-});
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   const user = c.get('user');
@@ -118,17 +113,6 @@ export function commandHandler(command: IncidentCommand): RouteHandler<(typeof r
     const { db, temporal } = c.get('deps');
     const ticket = await visibleIncident(db, temporal, user, c.req.valid('param').number, LIVE_POLICY.has(command) ? ticketToCommand : ticketToRead);
     const payload = await authorizeCommand(db, (n) => ticketToRead(db, temporal, n), user, ticket, command, c.req.valid('json'));
-    // The key names the command, so a retry applies it once; without one, the answer gives the ID to retry with.
-    const key = c.req.valid('header')['idempotency-key'] ?? randomUUID();
-    try {
-      const view = await sendCommand(temporal, ticket.number, command, { ...payload, actor: user.email }, `${user.id}:${key}`);
-      c.header('Location', `/api/v1/incidents/${ticket.number}`);
-      if (view instanceof Accepted) return c.json(accepted(ticket.number, key), 202);
-      return c.json(asTicketJson(view), 200);
-    } catch (error) {
-      if (!(error instanceof TicketWorkflowClosed)) throw error;
-      const current = (await findTicket(db, ticket.number)) ?? ticket;
-      throw conflict(`cannot ${command} ${ticket.number} while it is ${current.status}`, { currentStatus: current.status, allowedCommands: [] });
-    }
+    return (await answerCommand(c, user, ticket, command, payload, c.req.valid('header')['idempotency-key'])) as never;
   };
 }

@@ -201,7 +201,7 @@ export async function incidentV1(input: IncidentInput): Promise<void> {
         ticket.record('parent_linked', actor, { parent });
       },
     }),
-  } satisfies Record<Exclude<IncidentCommand, 'update'>, unknown>;
+  } satisfies Record<Exclude<IncidentCommand, 'update' | 'link-problem' | 'raise-problem'>, unknown>;
 
   registerCommands(ticket, commands);
 

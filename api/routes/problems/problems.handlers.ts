@@ -1,0 +1,124 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import { inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import type { User } from '../../../db/people';
+import { searchKnownErrors } from '../../../db/knownErrors';
+import { ticketLinks, tickets } from '../../../db/schema';
+import { isOpen, type IncidentStatus } from '../../../domain/incidentLifecycle';
+import type { ProblemCommand } from '../../../domain/problemLifecycle';
+import type { TicketView } from '../../../domain/ticket';
+import type { NewProblem } from '../../../workflows/problem';
+import type { AppEnv } from '../../context';
+import { hasRole, isStaff } from '../../middleware/auth';
+import { forbidden, notFound, unprocessable } from '../../problem';
+import { asTicketJson, cursorAfter, page } from '../../schemas';
+import { checkAssignment, checkCmdbChange } from '../../tickets/checks';
+import { checkCis, checkService, serviceOfCis } from '../../tickets/cmdbContext';
+import { openTicket } from '../../tickets/creation';
+import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
+import { asOfNow, listTickets, ticketHistory } from '../../tickets/readModel';
+import { answerCommand, answerOpened } from '../tickets/ticketHandlers';
+import type * as routes from './problems.routes';
+
+/** Problems are the staff's: end users meet them only through their incidents. */
+function requireStaff(user: User) {
+  if (!isStaff(user)) throw forbidden('problems are for staff');
+}
+
+/** Decisions on the known error and the problem's end are the problem manager's (iTop's Problem Manager profile). */
+const MANAGER_COMMANDS = new Set<ProblemCommand>(['publish-known-error', 'resolve', 'reopen', 'close', 'cancel']);
+
+async function findProblem(db: Database, temporal: AppEnv['Variables']['deps']['temporal'], number: string, find = ticketToRead): Promise<TicketView> {
+  const ticket = await find(db, temporal, number);
+  if (!ticket || ticket.type !== 'problem') throw notFound(`no problem ${number}`);
+  return ticket;
+}
+
+/** Incidents a new problem causes: each exists, is open or resolved, and has no other problem. */
+async function checkIncidents(db: Database, numbers: string[]): Promise<void> {
+  if (numbers.length === 0) return;
+  const rows = await db.select({ number: tickets.number, type: tickets.type, status: tickets.status }).from(tickets).where(inArray(tickets.number, numbers));
+  const linked = await db
+    .select({ number: ticketLinks.number, target: ticketLinks.target })
+    .from(ticketLinks)
+    .where(sql`${ticketLinks.number} in ${numbers} and ${ticketLinks.relation} = 'caused_by'`);
+  const found = new Map(rows.map((r) => [r.number, r]));
+  numbers.forEach((number, i) => {
+    const incident = found.get(number);
+    if (!incident || incident.type !== 'incident') throw unprocessable(`incidents.${i}`, `no incident ${number}`);
+    if (!isOpen(incident.status as IncidentStatus) && incident.status !== 'resolved') throw unprocessable(`incidents.${i}`, `${number} is ${incident.status}`);
+    const other = linked.find((l) => l.number === number);
+    if (other) throw unprocessable(`incidents.${i}`, `${number} is already linked to problem ${other.target}`);
+  });
+}
+
+export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
+  const user = c.get('user');
+  requireStaff(user);
+  const { db, temporal, taskQueue } = c.get('deps');
+  const body = c.req.valid('json');
+  const key = c.req.valid('header')['idempotency-key'];
+  const ciIds = body.ciIds ?? [];
+  await checkCis(db, ciIds);
+  if (body.serviceId) await checkService(db, body.serviceId);
+  await checkIncidents(db, body.incidents ?? []);
+  const input: Omit<NewProblem, 'number'> = {
+    title: body.title,
+    description: body.description,
+    category: body.category ?? null,
+    impact: body.impact,
+    urgency: body.urgency,
+    symptoms: body.symptoms ?? '',
+    serviceId: body.serviceId ?? (await serviceOfCis(db, ciIds)),
+    ciIds,
+    incidentPolicy: body.incidentPolicy,
+    incidents: body.incidents ?? [],
+    raisedFrom: null,
+    createdBy: user.email,
+  };
+  const created = await openTicket(db, temporal, taskQueue, 'problem', input, key ? { userId: user.id, key, request: body } : undefined);
+  return answerOpened(c, created, key) as never;
+};
+
+export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
+  requireStaff(c.get('user'));
+  const { limit, cursor, ...filters } = c.req.valid('query');
+  const rows = await listTickets(c.get('deps').db, 'problem', { ...filters, caller: filters.caller?.toLowerCase(), before: cursorAfter(cursor, 'number') ?? undefined, limit });
+  const { items, nextCursor } = page(rows, limit, (r) => r.seq);
+  return c.json({ items: items.map((r) => asTicketJson(asOfNow(r.view))), nextCursor }, 200) as never;
+};
+
+export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
+  requireStaff(c.get('user'));
+  const { db, temporal } = c.get('deps');
+  return c.json(asTicketJson(await findProblem(db, temporal, c.req.valid('param').number)), 200) as never;
+};
+
+export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) => {
+  requireStaff(c.get('user'));
+  const { db, temporal } = c.get('deps');
+  const { number } = await findProblem(db, temporal, c.req.valid('param').number);
+  const events = await ticketHistory(db, number);
+  return c.json({ items: events.map((e) => ({ ...e, at: e.at.toISOString() })) }, 200);
+};
+
+export function commandHandler(command: ProblemCommand): RouteHandler<(typeof routes.commands)[number]['route'], AppEnv> {
+  return async (c) => {
+    const user = c.get('user');
+    requireStaff(user);
+    if (MANAGER_COMMANDS.has(command) && !hasRole(user, 'problem_manager')) throw forbidden(`only problem managers may ${command} problems`);
+    const { db, temporal } = c.get('deps');
+    const ticket = await findProblem(db, temporal, c.req.valid('param').number, command === 'assign' ? ticketToCommand : ticketToRead);
+    let payload: Record<string, unknown> = c.req.valid('json');
+    if (command === 'assign') await checkAssignment(db, ticket, payload);
+    if (command === 'update') payload = await checkCmdbChange(db, ticket, payload);
+    return (await answerCommand(c, user, ticket, command, payload, c.req.valid('header')['idempotency-key'])) as never;
+  };
+}
+
+export const knownErrors: RouteHandler<typeof routes.knownErrors, AppEnv> = async (c) => {
+  requireStaff(c.get('user'));
+  const { q, limit } = c.req.valid('query');
+  const rows = await searchKnownErrors(c.get('deps').db, q, limit);
+  return c.json({ items: rows.map((r) => ({ ...r, publishedAt: r.publishedAt.toISOString() })) }, 200) as never;
+};
