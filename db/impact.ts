@@ -53,8 +53,9 @@ const arrayLiteral = (values: readonly string[]) => `{${values.join(',')}}`;
  * per new CI (DISTINCT ON). Each CI is expanded once, whatever the cycles, so
  * the work is bounded by the relations among the CIs reached. The plainer
  * per-path form (UNION of (ci, depth, via) rows) re-expands every CI at each
- * depth a cycle brings it back to: on the benchmark's graph at depth 20 it
- * produced 1.6 million rows for 85,000 CIs and took 8 s where this takes 0.4 s.
+ * depth a cycle brings it back to: from a core router of the benchmark's
+ * CMDB at depth 20 it made 1.6 million rows for 82,000 CIs in 7 s on PGlite;
+ * this walk takes 0.5 s, and the whole statement 0.8 s.
  *
  * Only the rows the answer shows leave the database (the first `limit`, and
  * the paths to the services' CIs): a core router reaches most of the CMDB,
