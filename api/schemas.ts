@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../db/people';
+import { WEEKDAYS } from '../domain/calendar';
 import { INCIDENT_STATUSES } from '../domain/incidentLifecycle';
 import { INCIDENT_POLICIES } from '../domain/problem';
 import { PROBLEM_STATUSES } from '../domain/problemLifecycle';
@@ -76,6 +77,21 @@ const clockSchema = z.object({
   pausedSeconds: z.number(),
 });
 
+/** The calendar a ticket's clocks count, as the ticket took it from its SLA when it opened: later edits to the calendar do not change it. */
+const ticketCalendarSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('24x7') }),
+    z.object({
+      kind: z.literal('business'),
+      id: z.uuid(),
+      name: z.string(),
+      timeZone: z.string().openapi({ example: 'Europe/Paris' }),
+      week: z.object(Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(z.object({ start: z.string(), end: z.string() }))]))),
+      holidays: z.array(z.object({ date: z.string().openapi({ format: 'date' }), name: z.string() })),
+    }),
+  ])
+  .openapi('TicketCalendar');
+
 /**
  * A ticket as the API answers it: the fields every type shares, its type's
  * statuses, and what only that type knows (`details`), under the type's own name.
@@ -105,7 +121,7 @@ export function ticketViewSchema<S extends readonly [string, ...string[]], D ext
       ciIds: z.array(z.uuid()).openapi({ description: 'The configuration items the ticket names' }),
       escalationLevel: z.number().int(),
       slaId: z.string(),
-      sla: z.object({ calendar: z.object({ kind: z.literal('24x7') }), response: clockSchema, resolution: clockSchema }),
+      sla: z.object({ calendar: ticketCalendarSchema, response: clockSchema, resolution: clockSchema }),
       resolutionCode: z.string().nullable(),
       resolutionNotes: z.string().nullable(),
       createdAt: z.string(),

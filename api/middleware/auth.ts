@@ -49,9 +49,12 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 /** Whether the user holds one of the roles (admins hold all); a deactivated user holds none. */
 export const hasRole = (user: User, ...roles: Role[]) => user.active && user.roles.some((r) => r === 'admin' || roles.includes(r));
 
-/** Roles that work tickets: everyone but end users. A deactivated user is not staff. */
-export const STAFF: Role[] = ['agent', 'problem_manager', 'change_manager', 'approver'];
+/** The IT organization: everyone but end users (and portal power users), who work tickets or keep the configuration. A deactivated user is not staff. */
+export const STAFF: Role[] = ['agent', 'problem_manager', 'change_manager', 'approver', 'configuration_manager', 'service_manager'];
 export const isStaff = (user: User) => hasRole(user, ...STAFF);
+export function requireStaff(user: User): void {
+  if (!isStaff(user)) throw forbidden(`this needs one of the roles ${['admin', ...STAFF].join(', ')}`);
+}
 
 export function requireRole(user: User, ...roles: Role[]): void {
   if (!hasRole(user, ...roles)) throw forbidden(`this needs one of the roles ${['admin', ...roles].join(', ')}`);

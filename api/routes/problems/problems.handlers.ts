@@ -1,7 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import type { User } from '../../../db/people';
 import { searchKnownErrors } from '../../../db/knownErrors';
 import { ticketLinks, tickets } from '../../../db/schema';
 import { isOpen, type IncidentStatus } from '../../../domain/incidentLifecycle';
@@ -9,7 +8,7 @@ import type { ProblemCommand } from '../../../domain/problemLifecycle';
 import type { TicketView } from '../../../domain/ticket';
 import type { NewProblem } from '../../../workflows/problem';
 import type { AppEnv } from '../../context';
-import { hasRole, isStaff } from '../../middleware/auth';
+import { hasRole, requireStaff } from '../../middleware/auth';
 import { forbidden, notFound, unprocessable } from '../../problem';
 import { asTicketJson, cursorAfter, page } from '../../schemas';
 import { checkAssignment, checkCmdbChange } from '../../tickets/checks';
@@ -19,11 +18,6 @@ import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
 import { asOfNow, listTickets, ticketHistory } from '../../tickets/readModel';
 import { answerCommand, answerOpened } from '../tickets/ticketHandlers';
 import type * as routes from './problems.routes';
-
-/** Problems are the staff's: end users meet them only through their incidents. */
-function requireStaff(user: User) {
-  if (!isStaff(user)) throw forbidden('problems are for staff');
-}
 
 /** Decisions on the known error and the problem's end are the problem manager's (iTop's Problem Manager profile). */
 const MANAGER_COMMANDS = new Set<ProblemCommand>(['publish-known-error', 'resolve', 'reopen', 'close', 'cancel']);
