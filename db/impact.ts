@@ -73,7 +73,7 @@ export async function reach(
     : sql`select null::uuid as service_id, null::uuid as ci_id where false`;
   const result = await db.execute(sql`
     with recursive levels(depth, frontier, vias, relations, types, seen) as (
-      select 0, array[${rootId}::uuid], array[null::uuid], array[null::uuid], array[null::text], jsonb_build_object(${rootId}::text, true)
+      select 0, array[${rootId}::uuid], array[null::uuid], array[null::uuid], array[null::text], jsonb_build_object(${rootId}::uuid::text, true)
       union all
       select l.depth + 1, n.frontier, n.vias, n.relations, n.types, l.seen || n.added
       from levels l

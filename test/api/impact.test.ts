@@ -222,6 +222,10 @@ describe('impact analysis', () => {
     expect(reached(res)).toEqual(['app4@1']);
     expect(res.body.services).toEqual([expect.objectContaining({ name: 'CRM', through: expect.objectContaining({ id: ci.app3!.id, depth: 0, path: [] }) })]);
     expect(res.body.customers.map((c: { name: string }) => c.name)).toEqual(['Acme']);
+    // The same root named in capitals is the same CI: the cycle through app4 does not bring it back.
+    const upper = await stack.api('GET', `${BASE}/cis/${ci.app3!.id.toUpperCase()}/impact`, { token: agent });
+    expect(upper.body.root.id).toBe(ci.app3!.id);
+    expect(reached(upper)).toEqual(['app4@1']);
     const alone = await analyse('impact', 'vm2', '?types=hosts');
     expect(alone.body).toMatchObject({ total: 0, items: [], services: [], customers: [] });
   });
