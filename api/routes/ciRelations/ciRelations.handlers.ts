@@ -5,9 +5,9 @@ import type { Database } from '../../../db/client';
 import { recordHistory, type HistoryAction, type HistoryEntry } from '../../../db/cmdbHistory';
 import { ciRelations, cis } from '../../../db/schema';
 import type { AppEnv } from '../../context';
+import { requireRole, requireStaff } from '../../middleware/auth';
 import { badRequest, conflict, notFound, unprocessable } from '../../problem';
 import { cursorAfter, page } from '../../schemas';
-import { requireCmdbReader, requireCmdbWriter } from './access';
 import type * as routes from './ciRelations.routes';
 
 type RelationJson = z.infer<typeof routes.relationSchema>;
@@ -63,7 +63,7 @@ const lockedEnds = (tx: Database, ids: string[]) =>
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   const user = c.get('user');
-  requireCmdbWriter(user);
+  requireRole(user, 'configuration_manager');
   const body = c.req.valid('json');
   const sourceId = body.sourceId.toLowerCase();
   const targetId = body.targetId.toLowerCase();
@@ -94,7 +94,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 };
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
-  requireCmdbReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { limit, cursor, ciId, type } = c.req.valid('query');
   const after = cursorAfter(cursor, 'string');
   // The cursor is a relation id; anything else would reach PostgreSQL as a malformed uuid.
@@ -112,7 +112,7 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 };
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
-  requireCmdbReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { id } = c.req.valid('param');
   const [relation] = await relationsWhere(c.get('deps').db, eq(ciRelations.id, id), 1);
   if (!relation) throw notFound(`no relation ${id}`);
@@ -121,7 +121,7 @@ export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
 
 export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
   const user = c.get('user');
-  requireCmdbWriter(user);
+  requireRole(user, 'configuration_manager');
   const { id } = c.req.valid('param');
   await c.get('deps').db.transaction(async (tx) => {
     const [found] = await tx.select({ sourceId: ciRelations.sourceId, targetId: ciRelations.targetId }).from(ciRelations).where(eq(ciRelations.id, id));

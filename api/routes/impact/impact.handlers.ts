@@ -3,8 +3,8 @@ import type { Database } from '../../../db/client';
 import { customersCovering, reach, servicesByIds, type Direction, type ReachedCi } from '../../../db/impact';
 import { RELATION_TYPES, type RelationType } from '../../../domain/cmdb';
 import type { AppEnv } from '../../context';
+import { requireStaff } from '../../middleware/auth';
 import { notFound } from '../../problem';
-import { requireCmdbReader } from '../ciRelations/access';
 import type * as routes from './impact.routes';
 
 type ReachedJson = z.infer<typeof routes.reachedCiSchema>;
@@ -44,7 +44,7 @@ async function traverse(db: Database, id: string, direction: Direction, query: Q
 }
 
 export const impact: RouteHandler<typeof routes.impact, AppEnv> = async (c) => {
-  requireCmdbReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { db } = c.get('deps');
   const { rows, list, answer } = await traverse(db, c.req.valid('param').id, 'impact', c.req.valid('query'));
   const through = new Map<string, ReachedCi>();
@@ -71,7 +71,7 @@ export const impact: RouteHandler<typeof routes.impact, AppEnv> = async (c) => {
 };
 
 export const dependencies: RouteHandler<typeof routes.dependencies, AppEnv> = async (c) => {
-  requireCmdbReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { answer } = await traverse(c.get('deps').db, c.req.valid('param').id, 'dependencies', c.req.valid('query'));
   return c.json(answer, 200);
 };
