@@ -1,3 +1,4 @@
+import { requireStaff } from '../../middleware/auth';
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { attributeChanges, recordHistory, updateEntries } from '../../../db/cmdbHistory';
@@ -7,7 +8,7 @@ import { calendarFor } from '../../../domain/calendar';
 import type { AppEnv } from '../../context';
 import { conflict, notFound } from '../../problem';
 import { cursorAfter, page } from '../../schemas';
-import { containing, historyHandler, refuseDuplicates, requireCatalogReader, requireCatalogWriter, snapshot } from '../organizations/catalog';
+import { containing, historyHandler, refuseDuplicates, requireCatalogWriter, snapshot } from '../organizations/catalog';
 import type * as routes from './calendars.routes';
 
 type CalendarRow = typeof calendars.$inferSelect;
@@ -34,7 +35,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 };
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { limit, cursor, q } = c.req.valid('query');
   const after = cursorAfter(cursor, 'string');
   const filters: SQL[] = [];
@@ -52,7 +53,7 @@ async function calendarRow(db: Database, id: string): Promise<CalendarRow> {
 }
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   return c.json(view(await calendarRow(c.get('deps').db, c.req.valid('param').id)), 200);
 };
 
@@ -101,7 +102,7 @@ export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
 export const history = historyHandler('calendar', 'calendar');
 
 export const businessTime: RouteHandler<typeof routes.businessTime, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   const row = await calendarRow(c.get('deps').db, c.req.valid('param').id);
   const { from, to, seconds } = c.req.valid('query');
   const calendar = calendarFor({ kind: 'business', ...row });

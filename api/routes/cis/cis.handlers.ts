@@ -19,17 +19,14 @@ import { historyOf, recordHistory, type HistoryAction, type HistoryEntry } from 
 import type { User } from '../../../db/people';
 import { CI_ATTRIBUTE_CHANGE_SCHEMAS, CI_ATTRIBUTE_SCHEMAS, mergeAttributes } from '../../../domain/ciClasses';
 import type { AppEnv } from '../../context';
-import { hasRole, isStaff, requireRole } from '../../middleware/auth';
-import { badRequest, conflict, forbidden, notFound, ProblemError, unprocessable } from '../../problem';
+import { requireRole, requireStaff } from '../../middleware/auth';
+import { badRequest, conflict, notFound, ProblemError, unprocessable } from '../../problem';
 import { cursorAfter, page } from '../../schemas';
 import { attributeProblem } from './ciFields';
 import { csvCandidates, jsonCandidates, runImport } from './ciImport';
 import type * as routes from './cis.routes';
 
-/** Whoever works tickets or keeps configuration reads the CMDB; end users do not. */
-function requireReader(user: User) {
-  if (!isStaff(user) && !hasRole(user, 'configuration_manager', 'service_manager')) throw forbidden();
-}
+/** Staff read the CMDB; configuration managers (and admins) keep it. */
 const requireWriter = (user: User) => requireRole(user, 'configuration_manager');
 
 type CiJson = z.infer<typeof routes.ciSchema>;
@@ -102,7 +99,7 @@ function listAfter(cursor: string | undefined): [string, string] | null {
 }
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
-  requireReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { limit, cursor, class: classes, status, criticality, organizationId, supportTeam, q } = c.req.valid('query');
   const rows = await listCis(c.get('deps').db, {
     classes,
@@ -119,7 +116,7 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 };
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
-  requireReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { id } = c.req.valid('param');
   const ci = await ciById(c.get('deps').db, id);
   if (!ci) throw notFound(`no configuration item ${id}`);
@@ -184,7 +181,7 @@ export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
 };
 
 export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) => {
-  requireReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { db } = c.get('deps');
   const { id } = c.req.valid('param');
   const { limit, cursor } = c.req.valid('query');

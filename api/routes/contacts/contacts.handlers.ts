@@ -1,3 +1,4 @@
+import { requireStaff } from '../../middleware/auth';
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { attributeChanges, recordHistory, updateEntries } from '../../../db/cmdbHistory';
@@ -12,7 +13,6 @@ import {
   historyHandler,
   ORGANIZATION,
   refuseDuplicates,
-  requireCatalogReader,
   requireCatalogWriter,
   requireReferences,
   snapshot,
@@ -72,7 +72,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 };
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { limit, cursor, organizationId, q, active } = c.req.valid('query');
   const after = afterKey(cursor);
   const filters: SQL[] = [];
@@ -86,7 +86,7 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 };
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { id } = c.req.valid('param');
   const [row] = await c.get('deps').db.select().from(contacts).where(eq(contacts.id, id));
   if (!row) throw notFound(`no contact ${id}`);

@@ -1,3 +1,4 @@
+import { requireStaff } from '../../middleware/auth';
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, asc, eq, getTableColumns, gt, inArray, not, sql, type SQL } from 'drizzle-orm';
 import { attributeChanges, recordHistory, updateEntries, type HistoryEntry } from '../../../db/cmdbHistory';
@@ -18,7 +19,6 @@ import {
   ORGANIZATION,
   refuseDuplicates,
   replaceLinks,
-  requireCatalogReader,
   requireCatalogWriter,
   requireReferences,
   SERVICE,
@@ -179,7 +179,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 };
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { limit, cursor, kind, organizationId, serviceId, active, current } = c.req.valid('query');
   const after = cursorAfter(cursor, 'string');
   const filters: SQL[] = [];
@@ -197,7 +197,7 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 };
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   return c.json(await contractView(c.get('deps').db, c.req.valid('param').id), 200);
 };
 

@@ -14,16 +14,11 @@ import type { HistorySubject } from '../../../domain/cmdb';
 import { LIMITS } from '../../../domain/incident';
 import { storableString } from '../../../domain/text';
 import type { AppEnv } from '../../context';
-import { hasRole, requireRole, STAFF } from '../../middleware/auth';
-import { conflict, forbidden, notFound, problemResponses, unprocessable } from '../../problem';
+import { requireRole, requireStaff } from '../../middleware/auth';
+import { conflict, notFound, problemResponses, unprocessable } from '../../problem';
 import { cursorAfter, historyEntrySchema, listOf, page, paginationQuery } from '../../schemas';
 
-/** Everyone who works tickets reads the catalogue, and those who keep the CMDB and the services. */
-const READERS = [...STAFF, 'configuration_manager', 'service_manager'] as const;
-export const readsCatalog = (user: User) => hasRole(user, ...READERS);
-export function requireCatalogReader(user: User): void {
-  if (!readsCatalog(user)) throw forbidden(`this needs one of the roles ${['admin', ...READERS].join(', ')}`);
-}
+/** Staff read the catalogue (isStaff, requireStaff); service managers keep it. */
 /** Service managers (and admins) keep organizations, contacts, services and contracts. */
 export const requireCatalogWriter = (user: User) => requireRole(user, 'service_manager');
 
@@ -125,7 +120,7 @@ export const historyRoute = (resource: string, noun: string, tags: string[], ope
 export const historyHandler =
   (subject: HistorySubject, noun: string): RouteHandler<ReturnType<typeof historyRoute>, AppEnv> =>
   async (c) => {
-    requireCatalogReader(c.get('user'));
+    requireStaff(c.get('user'));
     const { id } = c.req.valid('param');
     const { limit, cursor } = c.req.valid('query');
     const after = cursorAfter(cursor, 'number');

@@ -1,3 +1,4 @@
+import { requireStaff, isStaff } from '../../middleware/auth';
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { attributeChanges, recordHistory, updateEntries } from '../../../db/cmdbHistory';
@@ -10,9 +11,7 @@ import {
   containingAny,
   historyHandler,
   ORGANIZATION,
-  readsCatalog,
   refuseDuplicates,
-  requireCatalogReader,
   requireCatalogWriter,
   requireReferences,
   snapshot,
@@ -115,7 +114,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 };
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { limit, cursor, q, active } = c.req.valid('query');
   const after = cursorAfter(cursor, 'string');
   const filters: SQL[] = [];
@@ -131,7 +130,7 @@ export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
   const me = c.get('user');
   const { id } = c.req.valid('param');
   // Anyone may read the organization they belong to: the portal shows it.
-  if (!readsCatalog(me) && me.organizationId !== id) throw forbidden('you may read only your own organization');
+  if (!isStaff(me) && me.organizationId !== id) throw forbidden('you may read only your own organization');
   const [row] = await c.get('deps').db.select().from(organizations).where(eq(organizations.id, id));
   if (!row) throw notFound(`no organization ${id}`);
   return c.json(view(row), 200);

@@ -1,3 +1,4 @@
+import { requireStaff } from '../../middleware/auth';
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { attributeChanges, recordHistory, updateEntries, type HistoryEntry } from '../../../db/cmdbHistory';
@@ -17,7 +18,6 @@ import {
   ORGANIZATION,
   refuseDuplicates,
   replaceLinks,
-  requireCatalogReader,
   requireCatalogWriter,
   requireReferences,
   SLA,
@@ -118,7 +118,7 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 };
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { db } = c.get('deps');
   const { id } = c.req.valid('param');
   const [row] = await db.select().from(services).where(eq(services.id, id));

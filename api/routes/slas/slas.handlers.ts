@@ -1,3 +1,4 @@
+import { requireStaff } from '../../middleware/auth';
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, asc, eq, gt, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
@@ -5,7 +6,7 @@ import { calendars, slas } from '../../../db/schema';
 import type { AppEnv } from '../../context';
 import { conflict, notFound } from '../../problem';
 import { cursorAfter, page } from '../../schemas';
-import { requireCatalogReader, requireCatalogWriter, requireReferences } from '../organizations/catalog';
+import { requireCatalogWriter, requireReferences } from '../organizations/catalog';
 import type * as routes from './slas.routes';
 
 type SlaRow = typeof slas.$inferSelect;
@@ -85,7 +86,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
 };
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { limit, cursor, active } = c.req.valid('query');
   const after = cursorAfter(cursor, 'string');
   const filters: SQL[] = [];
@@ -97,7 +98,7 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 };
 
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
-  requireCatalogReader(c.get('user'));
+  requireStaff(c.get('user'));
   const { id } = c.req.valid('param');
   const [row] = await c.get('deps').db.select().from(slas).where(eq(slas.id, id));
   if (!row) throw notFound(`no SLA ${id}`);
