@@ -1,7 +1,8 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { cis, contacts, serviceCis, services, users } from '../../db/schema';
-import { CRITICALITIES } from '../../domain/cmdb';
+import { reach, servicesByIds } from '../../db/impact';
+import { cis, contacts, services, users } from '../../db/schema';
+import { CRITICALITIES, RELATION_TYPES, type Criticality } from '../../domain/cmdb';
 import type { TicketCmdbFacts } from '../../domain/ticket';
 import { unprocessable } from '../problem';
 
@@ -27,26 +28,48 @@ export async function checkService(db: Database, serviceId: string): Promise<voi
   if (!row) throw unprocessable('serviceId', `no service ${serviceId}`);
 }
 
-const criticalityRank = sql`array_position(array[${sql.join(
-  [...CRITICALITIES].reverse().map((c) => sql`${c}`),
-  sql`, `,
-)}]::text[], ${services.criticality})`;
+/** How far a ticket's CIs are followed to the services they affect: as far as impact analysis looks by default. */
+const SERVICE_DEPTH = 6;
+
+export interface ImpactedService {
+  id: string;
+  name: string;
+  criticality: string;
+  status: string;
+  /** The ticket's CI whose failure reaches the service, the CI of the service it reaches it through, and how many hops apart. */
+  from: string;
+  through: string;
+  depth: number;
+}
 
 /**
- * The service a ticket on these CIs is about, when it names none: a service
- * the CIs deliver, the most critical first (then by name, so the choice is
- * stable); none when the CIs deliver no service.
+ * The services a ticket on these CIs affects: those the CIs deliver, and
+ * those of every CI that depends on them (impact analysis, db/impact.ts),
+ * nearest first, then the most critical, then by name.
  */
+export async function servicesImpactedBy(db: Database, ciIds: string[]): Promise<ImpactedService[]> {
+  const reaches = await Promise.all(
+    ciIds.map(async (ciId) => ({ ciId, reach: await reach(db, ciId, { direction: 'impact', maxDepth: SERVICE_DEPTH, types: RELATION_TYPES, limit: 0, withServices: true }) })),
+  );
+  const nearest = new Map<string, { from: string; through: string; depth: number }>();
+  for (const { ciId, reach: { rows } } of reaches) {
+    for (const row of rows) {
+      for (const serviceId of row.serviceIds) {
+        const known = nearest.get(serviceId);
+        if (!known || row.depth < known.depth) nearest.set(serviceId, { from: ciId, through: row.id, depth: row.depth });
+      }
+    }
+  }
+  const found = await servicesByIds(db, [...nearest.keys()]);
+  const rank = (criticality: string) => CRITICALITIES.indexOf(criticality as Criticality);
+  return found
+    .map((service) => ({ ...service, ...nearest.get(service.id)! }))
+    .sort((a, b) => a.depth - b.depth || rank(b.criticality) - rank(a.criticality) || a.name.localeCompare(b.name));
+}
+
+/** The service a ticket on these CIs is about when it names none: the nearest, most critical one they affect. */
 export async function serviceOfCis(db: Database, ciIds: string[]): Promise<string | null> {
-  if (ciIds.length === 0) return null;
-  const [row] = await db
-    .select({ id: services.id })
-    .from(serviceCis)
-    .innerJoin(services, eq(services.id, serviceCis.serviceId))
-    .where(inArray(serviceCis.ciId, ciIds))
-    .orderBy(asc(criticalityRank), asc(services.name))
-    .limit(1);
-  return row?.id ?? null;
+  return (await servicesImpactedBy(db, ciIds))[0]?.id ?? null;
 }
 
 /** What a new ticket records of the CMDB: its caller's organization, its CIs, and its service (given or derived). */

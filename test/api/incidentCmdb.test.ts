@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cis, contacts, contracts, contractServices, organizations, serviceCis, services, slas, ticketCis, tickets, users } from '../../db/schema';
+import { ciRelations, cis, contacts, contracts, contractServices, organizations, serviceCis, services, slas, ticketCis, tickets, users } from '../../db/schema';
 import { recordHistory } from '../../db/cmdbHistory';
 import { DEFAULT_SLA_TARGETS } from '../../domain/sla';
 import { eventually } from '../helpers/eventually';
@@ -203,5 +203,34 @@ describe('incidents on the CMDB', () => {
     expect((await stack.api('GET', `/api/v1/cis/${ci!.id}/timeline`, { token: acmeCaller.token })).status).toBe(403);
     expect((await stack.api('GET', '/api/v1/cis/6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e/timeline', { token: agent.token })).status).toBe(404);
     expect((await stack.api('GET', `/api/v1/cis/${ci!.id}/timeline?cursor=bogus`, { token: agent.token })).status).toBe(400);
+  });
+
+  it('follows the CMDB from a CI to the services that depend on it, nearest first', async () => {
+    const [database] = await stack.db.insert(cis).values({ class: 'database', name: 'payroll-db', status: 'production', criticality: 'high', attributes: { engine: 'postgresql' } }).returning();
+    const [app] = await stack.db.insert(cis).values({ class: 'application', name: 'payroll-app', status: 'production', criticality: 'high' }).returning();
+    const [portal] = await stack.db.insert(cis).values({ class: 'application', name: 'hr-portal', status: 'production', criticality: 'medium' }).returning();
+    const [payroll] = await stack.db.insert(services).values({ name: 'Payroll', criticality: 'high' }).returning();
+    const [hr] = await stack.db.insert(services).values({ name: 'HR self-service', criticality: 'critical' }).returning();
+    await stack.db.insert(serviceCis).values([
+      { serviceId: payroll!.id, ciId: app!.id },
+      { serviceId: hr!.id, ciId: portal!.id },
+    ]);
+    // payroll-app depends on the database; hr-portal depends on payroll-app: two hops from the database.
+    await stack.db.insert(ciRelations).values([
+      { sourceId: app!.id, type: 'depends_on', targetId: database!.id, createdBy: 'test' },
+      { sourceId: portal!.id, type: 'depends_on', targetId: app!.id, createdBy: 'test' },
+    ]);
+
+    const created = await log(agent.token, { ciIds: [database!.id] });
+    // The nearest service wins over a more critical one further away.
+    expect(created.body.serviceId).toBe(payroll!.id);
+    const read = await stack.api('GET', `/api/v1/incidents/${created.body.number}`, { token: agent.token });
+    expect(read.body.impactedServices).toEqual([
+      { id: payroll!.id, name: 'Payroll', criticality: 'high', status: 'production', from: database!.id, through: app!.id, depth: 1 },
+      { id: hr!.id, name: 'HR self-service', criticality: 'critical', status: 'production', from: database!.id, through: portal!.id, depth: 2 },
+    ]);
+    // An incident without CIs affects no service it names.
+    const bare = await log(agent.token, { title: 'Something odd' });
+    expect((await stack.api('GET', `/api/v1/incidents/${bare.body.number}`, { token: agent.token })).body.impactedServices).toEqual([]);
   });
 });

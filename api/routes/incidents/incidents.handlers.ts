@@ -16,7 +16,7 @@ import { asOfNow, listTickets, ticketHistory } from '../../tickets/readModel';
 import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
 import { checkCaller } from '../../tickets/checks';
 import { authorizeCommand } from './commandPolicy';
-import { ticketCmdbFacts } from '../../tickets/cmdbContext';
+import { servicesImpactedBy, ticketCmdbFacts } from '../../tickets/cmdbContext';
 import { slaPolicy } from '../../tickets/slaSelection';
 import { mayRead, organizationInView } from '../../tickets/visibility';
 import { callerHistory } from './historyPolicy';
@@ -87,7 +87,8 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
 export const get: RouteHandler<typeof routes.get, AppEnv> = async (c) => {
   const { db, temporal } = c.get('deps');
   const ticket = await visibleIncident(db, temporal, c.get('user'), c.req.valid('param').number);
-  return c.json(asTicketJson(asOfNow(ticket)), 200);
+  const impactedServices = await servicesImpactedBy(db, ticket.ciIds ?? []);
+  return c.json({ ...asTicketJson(asOfNow(ticket)), impactedServices }, 200) as never;
 };
 
 export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) => {

@@ -1,6 +1,7 @@
 import { createIncidentSchema, incidentCommandSchemas } from '../../../domain/incident';
 import { INCIDENT_COMMANDS, INCIDENT_STATUSES, type IncidentCommand } from '../../../domain/incidentLifecycle';
 import { z } from '@hono/zod-openapi';
+import { CRITICALITIES } from '../../../domain/cmdb';
 import { ticketSchema } from '../../schemas';
 import { ticketRoutes } from '../tickets/ticketRoutes';
 
@@ -49,6 +50,25 @@ export const { create, list, get, history, commands } = ticketRoutes({
       })
       .openapi('LoggedIncident'),
   },
+  detail: ticketSchema
+    .extend({
+      impactedServices: z
+        .array(
+          z
+            .object({
+              id: z.uuid(),
+              name: z.string(),
+              criticality: z.enum(CRITICALITIES),
+              status: z.string(),
+              from: z.uuid().openapi({ description: "The incident's CI whose failure reaches the service" }),
+              through: z.uuid().openapi({ description: 'The CI of the service it reaches it through (the same CI when the service lists it)' }),
+              depth: z.number().int().openapi({ description: 'Hops between the two' }),
+            })
+            .openapi('ImpactedService'),
+        )
+        .openapi({ description: "The services the incident's CIs affect, as the CMDB says now: nearest first, then most critical" }),
+    })
+    .openapi('IncidentDetail'),
   commands: INCIDENT_COMMANDS,
   summaries: COMMAND_SUMMARIES,
   readers: 'everyone',

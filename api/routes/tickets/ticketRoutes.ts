@@ -21,6 +21,8 @@ export interface TicketRouteSpec<C extends string, B extends z.ZodType, V extend
   view: V;
   /** What opening answers: the view, or the view with more (an incident's suggested known errors). */
   create: { schema: B; id: string; summary: string; answer?: z.ZodType };
+  /** What reading one ticket answers, when it is more than the view (an incident's impacted services). */
+  detail?: z.ZodType;
   commands: readonly C[];
   summaries: Record<C, string>;
   /** Who may read: everyone signed in (end users see their own), or staff only (403 for the rest). */
@@ -113,7 +115,7 @@ export function ticketRoutes<C extends string, B extends z.ZodType, V extends z.
     security,
     summary: `One ${noun}`,
     request: { params: numberParam },
-    responses: { 200: { description: `The ${noun}`, content }, ...problemResponses(...readRefusals, 404) },
+    responses: { 200: { description: `The ${noun}`, content: { 'application/json': { schema: spec.detail ?? spec.view } } }, ...problemResponses(...readRefusals, 404) },
   });
 
   const history = createRoute({
