@@ -66,7 +66,7 @@ export async function listCis(db: Database, f: CiFilters): Promise<Ci[]> {
     f.supportTeam !== undefined ? eq(cis.supportTeam, f.supportTeam) : undefined,
     // The search vector splits web-01 into words, so a half-typed name (web-0) is matched as a prefix too.
     f.q !== undefined
-      ? or(sql`${cis.search} @@ websearch_to_tsquery('simple', ${f.q})`, sql`starts_with(lower(${cis.name}), lower(${f.q}))`)
+      ? or(sql`${cis.search} @@ websearch_to_tsquery('simple', ${f.q})`, sql`lower(${cis.name}) like ${`${f.q.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`}`)
       : undefined,
     f.after ? sql`(${cis.name}, ${cis.id}) > (${f.after[0]}, ${f.after[1]}::uuid)` : undefined,
   ];

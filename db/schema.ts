@@ -160,6 +160,8 @@ export const cis = pgTable(
     index('cis_organization_idx').on(t.organizationId),
     index('cis_support_team_idx').on(t.supportTeam),
     index('cis_name_idx').on(t.name),
+    // A half-typed name (web-0 for web-01) is a prefix search on the lower-cased name.
+    index('cis_name_prefix_idx').using('btree', sql`lower(${t.name}) text_pattern_ops`),
     index('cis_search_idx').using('gin', t.search),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "cis_name_prefix_idx" ON "cis" USING btree (lower("name") text_pattern_ops);
