@@ -347,6 +347,9 @@ describe('listing and searching', () => {
     expect(await list(`q=${team}-web-0`)).toEqual(['web-01', 'web-02']);
     expect(await list(`q=${team.toUpperCase()}-WEB`)).toEqual(['web-01', 'web-02', 'web-10']);
     expect(await list('q=nothing-like-this')).toEqual([]);
+    // LIKE's wildcards are taken literally: a lone % or _ is not "anything".
+    expect(await list('q=%25')).toEqual([]);
+    expect(await list(`q=${team}_web`)).toEqual([]);
   });
 
   it('pages by name then id without gaps or repeats, and refuses bad filters and cursors', async () => {
