@@ -134,8 +134,9 @@ export function ticketViewSchema<S extends readonly [string, ...string[]], D ext
     .openapi(name);
 }
 
+// 'Problem' is RFC 9457's error body; a problem ticket is ITIL's problem record.
 export const problemSchema = ticketViewSchema(
-  'Problem',
+  'ProblemRecord',
   'PRB000042',
   PROBLEM_STATUSES,
   z
@@ -146,7 +147,7 @@ export const problemSchema = ticketViewSchema(
       knownErrorAt: z.string().nullable().openapi({ description: 'When the known error was last published to the KEDB; null while it is not' }),
       incidentPolicy: z.enum(INCIDENT_POLICIES).openapi({ description: 'What its incidents do when it is resolved: resolve with it, or get a work note' }),
     })
-    .openapi('ProblemDetails'),
+    .openapi('ProblemAnalysis'),
 );
 
 export const ticketSchema = ticketViewSchema(

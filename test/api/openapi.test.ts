@@ -3,6 +3,8 @@ import { API_BASE, createApp } from '../../api/app';
 import type { AppDeps } from '../../api/context';
 import { operationIdFor } from '../../api/openapi';
 import { TEAM_NAME_DOCUMENTED_PATTERN } from '../../api/schemas';
+import { INCIDENT_STATUSES } from '../../domain/incidentLifecycle';
+import { PROBLEM_STATUSES } from '../../domain/problemLifecycle';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
@@ -18,6 +20,11 @@ describe('the OpenAPI document', () => {
     );
   /** A schema with its $ref followed. */
   const resolve = (schema: any): any => (schema?.$ref ? resolve(doc.components.schemas[schema.$ref.split('/').at(-1)]) : schema);
+  /** A schema's properties, its $refs followed and its allOf parts merged (an extended schema is published as allOf). */
+  const propertiesOf = (schema: any): Record<string, any> => {
+    const resolved = resolve(schema);
+    return Object.assign({}, ...(resolved.allOf ?? []).map(propertiesOf), resolved.properties);
+  };
   const bodySchema = (path: string) => resolve(doc.paths[path].post.requestBody.content['application/json'].schema);
 
   beforeAll(async () => {
@@ -28,6 +35,18 @@ describe('the OpenAPI document', () => {
 
   it('names a server, relative to where it is served, so /docs can try requests', () => {
     expect(doc.servers).toEqual([expect.objectContaining({ url: API_BASE })]);
+  });
+
+  it('keeps each named schema to one meaning: a ticket is never RFC 9457\'s Problem (a name collision once published problem tickets with an integer status)', () => {
+    expect(Object.keys(resolve(doc.components.schemas.Problem).properties)).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail']));
+    for (const [path, statuses] of [
+      ['/incidents/{number}', INCIDENT_STATUSES],
+      ['/problems/{number}', PROBLEM_STATUSES],
+    ] as const) {
+      const properties = propertiesOf(doc.paths[path].get.responses['200'].content['application/json'].schema);
+      expect(properties.status.enum, path).toEqual([...statuses]);
+      expect(properties.number.type, path).toBe('string');
+    }
   });
 
   it('documents impact and urgency as the levels 1, 2 and 3', () => {

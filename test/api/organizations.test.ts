@@ -121,6 +121,8 @@ describe('organizations', () => {
     expectProblem(await stack.api('POST', `${BASE}/organizations`, { body: { name: 'X', parentId: UNKNOWN } }), 422, 'parentId');
     expectProblem(await stack.api('PATCH', `${BASE}/organizations/${other.id}`, { body: {} }), 400, '(body)');
     expectProblem(await stack.api('PATCH', `${BASE}/organizations/${other.id}`, { body: { parentId: UNKNOWN } }), 422, 'parentId');
+    // Deactivating while naming a parent that does not exist: still a 422, never the foreign key's 500 (found by schemathesis).
+    expectProblem(await stack.api('PATCH', `${BASE}/organizations/${other.id}`, { body: { parentId: UNKNOWN, active: false } }), 422, 'parentId');
     expectProblem(await stack.api('PATCH', `${BASE}/organizations/${UNKNOWN}`, { body: { name: 'Y' } }), 404);
     expectProblem(await stack.api('GET', `${BASE}/organizations/${UNKNOWN}`), 404);
     expectProblem(await stack.api('GET', `${BASE}/organizations/not-a-uuid`), 400, 'param.id');

@@ -154,6 +154,16 @@ interface Write {
 
 const keyOf = (ci: { class: string; name: string }) => JSON.stringify([ci.class, ci.name]);
 
+/** Rows named in a duplicate's message: a file with one name 10,000 times would otherwise answer 10,000 lists of 9,999 rows. */
+const ROWS_NAMED = 5;
+
+function otherRows(rows: number[], row: number): string {
+  const others = rows.filter((r) => r !== row);
+  const named = others.slice(0, ROWS_NAMED).join(', ');
+  const more = others.length - ROWS_NAMED;
+  return `row${others.length > 1 ? 's' : ''} ${named}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
 /** Each row checked on its own; rows that share a (class, name) all fail, since which one is meant cannot be told. */
 function checkRows(candidates: Candidates) {
   const errors = [...candidates.errors];
@@ -164,12 +174,15 @@ function checkRows(candidates: Candidates) {
     else errors.push(...rowErrors(row, fieldErrors(parsed.error.issues)));
   }
   const rowsOfKey = new Map<string, number[]>();
-  for (const { row, data } of valid) rowsOfKey.set(keyOf(data), [...(rowsOfKey.get(keyOf(data)) ?? []), row]);
+  for (const { row, data } of valid) {
+    const rows = rowsOfKey.get(keyOf(data));
+    if (rows) rows.push(row);
+    else rowsOfKey.set(keyOf(data), [row]);
+  }
   const unique = valid.filter(({ row, data }) => {
     const rows = rowsOfKey.get(keyOf(data))!;
     if (rows.length === 1) return true;
-    const others = rows.filter((r) => r !== row);
-    errors.push({ row, field: 'name', message: `${data.class} ${data.name} is also on row${others.length > 1 ? 's' : ''} ${others.join(', ')}` });
+    errors.push({ row, field: 'name', message: `${data.class} ${data.name} is also on ${otherRows(rows, row)}` });
     return false;
   });
   return { unique, errors };

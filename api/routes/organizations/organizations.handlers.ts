@@ -85,6 +85,10 @@ async function changeOrganization(db: Database, actor: string, id: string, patch
       // An active organization sits under an active parent: a new parent, or a reactivation, checks it.
       if (next.active && next.parentId && (next.parentId !== current.parentId || !current.active)) {
         await requireReferences(tx, ORGANIZATION, next.parentId, 'parentId');
+      } else if (!next.active && patch.parentId && patch.parentId !== current.parentId) {
+        // A deactivated organization may sit under a deactivated parent, but under one that exists.
+        const [parent] = await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, patch.parentId)).for('key share');
+        if (!parent) throw unprocessable('parentId', `no organization ${patch.parentId}`);
       }
       if (current.active && !next.active) await refuseDeactivation(tx, current);
       const [row] = await tx
