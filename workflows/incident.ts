@@ -1,10 +1,10 @@
 import { ApplicationFailure, continueAsNew, patched, setHandler } from '@temporalio/workflow';
-import { incidentCommandSchemas, type IncidentCommandPayloads } from '../domain/incident';
+import { incidentCommandSchemas } from '../domain/incident';
 import { incidentLifecycle, isOpen, type IncidentCommand, type IncidentStatus } from '../domain/incidentLifecycle';
 import { priorityOf, type Level } from '../domain/priority';
 import { targetFor, type SlaPolicy } from '../domain/sla';
 import { meetClock, pauseClock, reopenClock, resumeClock, retargetClock, startClock, stopClock } from '../domain/slaClock';
-import { registerCommands, type CommandSpec } from './kernel/commands';
+import { commandBuilder, registerCommands } from './kernel/commands';
 import { escalate } from './kernel/escalation';
 import { runUntilDone } from './kernel/lifecycle';
 import { link, registerLinkHandlers, tellLinked } from './kernel/links';
@@ -79,10 +79,7 @@ export async function incident(input: IncidentInput): Promise<void> {
     ticket.notify(event, ticket.callerRecipient(), 'incident_closed');
   }
 
-  const command = <C extends IncidentCommand>(name: C, spec: Omit<CommandSpec<IncidentCommandPayloads[C]>, 'payload'>): CommandSpec<IncidentCommandPayloads[C]> => ({
-    payload: incidentCommandSchemas[name] as unknown as CommandSpec<IncidentCommandPayloads[C]>['payload'],
-    ...spec,
-  });
+  const command = commandBuilder(incidentCommandSchemas);
   const next = (name: IncidentCommand) => incidentLifecycle.next(name, status());
 
   const commands = {

@@ -1,12 +1,12 @@
 import { continueAsNew, setHandler } from '@temporalio/workflow';
 import type { Level } from '../domain/priority';
 import { priorityOf } from '../domain/priority';
-import { problemCommandSchemas, type IncidentPolicy, type ProblemCommandPayloads, type ProblemDetails } from '../domain/problem';
+import { problemCommandSchemas, type IncidentPolicy, type ProblemDetails } from '../domain/problem';
 import { problemLifecycle, type ProblemCommand, type ProblemStatus } from '../domain/problemLifecycle';
 import type { SlaPolicy } from '../domain/sla';
 import { startClock } from '../domain/slaClock';
 import type { Link } from '../domain/ticket';
-import { registerCommands, type CommandSpec } from './kernel/commands';
+import { commandBuilder, registerCommands } from './kernel/commands';
 import { runUntilDone } from './kernel/lifecycle';
 import { link, registerLinkHandlers, tellLinked } from './kernel/links';
 import { snapshotUpdate, viewQuery } from './kernel/messages';
@@ -68,10 +68,7 @@ export async function problem(input: ProblemInput): Promise<void> {
   setHandler(viewQuery, () => ticket.view());
   setHandler(snapshotUpdate, () => ticket.view());
 
-  const command = <C extends ProblemCommand>(name: C, spec: Omit<CommandSpec<ProblemCommandPayloads[C]>, 'payload'>): CommandSpec<ProblemCommandPayloads[C]> => ({
-    payload: problemCommandSchemas[name] as unknown as CommandSpec<ProblemCommandPayloads[C]>['payload'],
-    ...spec,
-  });
+  const command = commandBuilder(problemCommandSchemas);
   const next = (name: ProblemCommand) => problemLifecycle.next(name, status());
 
   const commands = {

@@ -30,6 +30,17 @@ export interface CommandTable {
   allowed(status: string): string[];
 }
 
+/**
+ * A ticket type's command specs, each taking its payload schema by name from
+ * the type's table of schemas, so a spec states only what the command does.
+ */
+export function commandBuilder<S extends Record<string, z.ZodType>>(schemas: S) {
+  return <C extends keyof S & string>(name: C, spec: Omit<CommandSpec<z.output<S[C]>>, 'payload'>): CommandSpec<z.output<S[C]>> => ({
+    payload: schemas[name] as unknown as z.ZodType<z.output<S[C]>>,
+    ...spec,
+  });
+}
+
 export function refuse(type: string, message: string, details?: unknown): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? undefined : [details] });
 }
