@@ -45,7 +45,7 @@ describe('incident lifecycle', () => {
   });
 
   it('lists allowed commands in declaration order', () => {
-    expect(allowedCommands('resolved')).toEqual(['reopen', 'close', 'comment', 'update']);
+    expect(allowedCommands('resolved')).toEqual(['reopen', 'close', 'comment', 'link-problem', 'raise-problem', 'update']);
     expect(allowedCommands('new')).toEqual(INCIDENT_COMMANDS.filter((c) => !['pend', 'resume', 'reopen', 'close'].includes(c)));
   });
 });

@@ -1,8 +1,9 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { inArray, sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { inArray } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { searchKnownErrors } from '../../../db/knownErrors';
-import { ticketLinks, tickets } from '../../../db/schema';
+import { tickets } from '../../../db/schema';
 import { isOpen, type IncidentStatus } from '../../../domain/incidentLifecycle';
 import type { ProblemCommand } from '../../../domain/problemLifecycle';
 import type { TicketView } from '../../../domain/ticket';
@@ -16,6 +17,7 @@ import { checkCis, checkService, serviceOfCis } from '../../tickets/cmdbContext'
 import { openTicket } from '../../tickets/creation';
 import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
 import { asOfNow, listTickets, ticketHistory } from '../../tickets/readModel';
+import { liveView } from '../../tickets/workflows';
 import { answerCommand, answerOpened } from '../tickets/ticketHandlers';
 import type * as routes from './problems.routes';
 
@@ -28,20 +30,24 @@ async function findProblem(db: Database, temporal: AppEnv['Variables']['deps']['
   return ticket;
 }
 
-/** Incidents a new problem causes: each exists, is open or resolved, and has no other problem. */
-async function checkIncidents(db: Database, numbers: string[]): Promise<void> {
+/**
+ * Incidents a new problem causes: each exists, is open or resolved, and has no
+ * other problem. Read as their workflows see them when the read model has not
+ * caught up (an incident logged a moment ago).
+ */
+async function checkIncidents(db: Database, temporal: Client, numbers: string[]): Promise<void> {
   if (numbers.length === 0) return;
-  const rows = await db.select({ number: tickets.number, type: tickets.type, status: tickets.status }).from(tickets).where(inArray(tickets.number, numbers));
-  const linked = await db
-    .select({ number: ticketLinks.number, target: ticketLinks.target })
-    .from(ticketLinks)
-    .where(sql`${ticketLinks.number} in ${numbers} and ${ticketLinks.relation} = 'caused_by'`);
-  const found = new Map(rows.map((r) => [r.number, r]));
+  const projected = await db.select({ view: tickets.view }).from(tickets).where(inArray(tickets.number, numbers));
+  const found = new Map(projected.map((r) => [r.view.number, r.view]));
+  for (const number of numbers.filter((n) => !found.has(n))) {
+    const live = await liveView(temporal, number);
+    if (live) found.set(number, live);
+  }
   numbers.forEach((number, i) => {
     const incident = found.get(number);
     if (!incident || incident.type !== 'incident') throw unprocessable(`incidents.${i}`, `no incident ${number}`);
     if (!isOpen(incident.status as IncidentStatus) && incident.status !== 'resolved') throw unprocessable(`incidents.${i}`, `${number} is ${incident.status}`);
-    const other = linked.find((l) => l.number === number);
+    const other = incident.links?.find((l) => l.relation === 'caused_by');
     if (other) throw unprocessable(`incidents.${i}`, `${number} is already linked to problem ${other.target}`);
   });
 }
@@ -55,7 +61,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   const ciIds = body.ciIds ?? [];
   await checkCis(db, ciIds);
   if (body.serviceId) await checkService(db, body.serviceId);
-  await checkIncidents(db, body.incidents ?? []);
+  await checkIncidents(db, temporal, body.incidents ?? []);
   const input: Omit<NewProblem, 'number'> = {
     title: body.title,
     description: body.description,
