@@ -432,6 +432,44 @@ export const knownErrors = pgTable(
   (t) => [index('known_errors_search_idx').using('gin', t.search)],
 );
 
+/**
+ * Periods in which no change may be implemented (a quarter close, a peak
+ * season), for everything or for some services and CIs: change assessment and
+ * the change calendar read them.
+ */
+export const freezeWindows = pgTable(
+  'freeze_windows',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull().unique(),
+    reason: text('reason').notNull().default(''),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+    /** Empty lists: the freeze covers everything. */
+    serviceIds: uuid('service_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    ciIds: uuid('ci_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('freeze_windows_period_idx').on(t.startsAt, t.endsAt), check('freeze_windows_ordered', sql`starts_at < ends_at`)],
+);
+
+/** Each change's planned window, written by its projection: what conflict detection and the change calendar search. */
+export const changeWindows = pgTable(
+  'change_windows',
+  {
+    number: text('number').primaryKey(),
+    title: text('title').notNull(),
+    /** standard, normal or emergency. */
+    changeType: text('change_type').notNull(),
+    status: text('status').notNull(),
+    plannedStart: timestamp('planned_start', { withTimezone: true }).notNull(),
+    plannedEnd: timestamp('planned_end', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('change_windows_period_idx').on(t.plannedStart, t.plannedEnd)],
+);
+
 /** The CIs a ticket names, as rows: a CI's timeline and the service status read them. */
 export const ticketCis = pgTable(
   'ticket_cis',
