@@ -19,6 +19,7 @@ import { CI_IMPORT_MAX_BYTES } from './routes/cis/ciImport';
 import cis from './routes/cis/cis.index';
 import contacts from './routes/contacts/contacts.index';
 import contracts from './routes/contracts/contracts.index';
+import freezeWindows from './routes/freezeWindows/freezeWindows.index';
 import impact from './routes/impact/impact.index';
 import incidents from './routes/incidents/incidents.index';
 import organizations from './routes/organizations/organizations.index';
@@ -64,7 +65,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', problems).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', problems).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts).route('/', freezeWindows);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(
