@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { findConflicts } from '../db/changeConflicts';
 import { teams } from '../db/schema';
 import { createProjection } from './projection';
 import type { TicketActivities } from './types';
@@ -15,6 +16,13 @@ export function createActivities({ db }: ActivityDeps): TicketActivities {
     async escalationTeamOf(team) {
       const [row] = await db.select({ escalationTeam: teams.escalationTeam }).from(teams).where(eq(teams.name, team));
       return row?.escalationTeam ?? null;
+    },
+    async changeWindowConflicts({ number, ciIds, serviceIds, start, end }) {
+      const { changes, freezes } = await findConflicts(db, { number, ciIds, serviceIds, start: new Date(start), end: new Date(end) });
+      return {
+        changes: changes.map((c) => ({ number: c.number, title: c.title, plannedStart: c.plannedStart.toISOString(), plannedEnd: c.plannedEnd.toISOString() })),
+        freezes: freezes.map((f) => ({ id: f.id, name: f.name, startsAt: f.startsAt.toISOString(), endsAt: f.endsAt.toISOString() })),
+      };
     },
   };
 }

@@ -7,4 +7,19 @@ export type ProjectionBatch = TicketBatch;
 export interface TicketActivities {
   projectTicket(batch: ProjectionBatch): Promise<void>;
   escalationTeamOf(team: string): Promise<string | null>;
+  /** What stands in a change's way when its window opens: overlapping changes on the same or related CIs, and freeze windows. */
+  changeWindowConflicts(query: WindowQuery): Promise<WindowConflicts>;
+}
+
+export interface WindowQuery {
+  number: string;
+  ciIds: string[];
+  serviceIds: string[];
+  start: string;
+  end: string;
+}
+
+export interface WindowConflicts {
+  changes: { number: string; title: string; plannedStart: string; plannedEnd: string }[];
+  freezes: { id: string; name: string; startsAt: string; endsAt: string }[];
 }

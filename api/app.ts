@@ -24,6 +24,7 @@ import impact from './routes/impact/impact.index';
 import incidents from './routes/incidents/incidents.index';
 import organizations from './routes/organizations/organizations.index';
 import problems from './routes/problems/problems.index';
+import changes from './routes/changes/changes.index';
 import services from './routes/services/services.index';
 import slas from './routes/slas/slas.index';
 import teams from './routes/teams/teams.index';
@@ -65,7 +66,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', problems).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts).route('/', freezeWindows);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', problems).route('/', changes).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts).route('/', freezeWindows);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(

@@ -4,6 +4,8 @@ import { WEEKDAYS } from '../domain/calendar';
 import { INCIDENT_STATUSES } from '../domain/incidentLifecycle';
 import { INCIDENT_POLICIES } from '../domain/problem';
 import { PROBLEM_STATUSES } from '../domain/problemLifecycle';
+import { CHANGE_OUTCOMES, RISKS } from '../domain/change';
+import { CHANGE_STATUSES, CHANGE_TYPES } from '../domain/changeLifecycle';
 import { LIMITS } from '../domain/incident';
 import { LINK_RELATIONS, type TicketView } from '../domain/ticket';
 import { badRequest } from './problem';
@@ -148,6 +150,55 @@ export const problemSchema = ticketViewSchema(
       incidentPolicy: z.enum(INCIDENT_POLICIES).openapi({ description: 'What its incidents do when it is resolved: resolve with it, or get a work note' }),
     })
     .openapi('ProblemAnalysis'),
+);
+
+const approvalRuleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('all') }),
+  z.object({ kind: z.literal('any') }),
+  z.object({ kind: z.literal('quorum'), count: z.number().int() }),
+]);
+
+export const changeSchema = ticketViewSchema(
+  'Change',
+  'CHG000042',
+  CHANGE_STATUSES,
+  z
+    .object({
+      changeType: z.enum(CHANGE_TYPES),
+      risk: z.enum(RISKS),
+      implementationPlan: z.string(),
+      backoutPlan: z.string(),
+      plannedStart: z.string().openapi({ format: 'date-time' }),
+      plannedEnd: z.string().openapi({ format: 'date-time' }),
+      assessment: z
+        .object({
+          assessedAt: z.string(),
+          impactedServices: z.array(z.object({ id: z.string(), name: z.string(), criticality: z.string() })),
+          conflictingChanges: z.array(z.object({ number: z.string(), title: z.string(), plannedStart: z.string(), plannedEnd: z.string() })),
+          freezes: z.array(z.object({ id: z.string(), name: z.string(), startsAt: z.string(), endsAt: z.string() })),
+        })
+        .nullable(),
+      approval: z
+        .object({
+          groups: z.array(z.object({ name: z.string(), members: z.array(z.string()), rule: approvalRuleSchema })),
+          decisions: z.array(z.object({ approver: z.string(), group: z.string(), decision: z.enum(['approve', 'reject']), comment: z.string(), at: z.number() })),
+          requester: z.string(),
+          requestedAt: z.number(),
+          remindAt: z.number(),
+          dueAt: z.number().openapi({ description: 'Milliseconds since the epoch; the round escalates then' }),
+          reminded: z.boolean(),
+          escalated: z.boolean(),
+        })
+        .nullable()
+        .openapi({ description: 'The approval round: its groups, their rules and the decisions so far' }),
+      outcome: z.enum(CHANGE_OUTCOMES).nullable(),
+      review: z.string().nullable(),
+      windowOpenedAt: z.string().nullable(),
+      overrunEscalated: z.boolean(),
+      changeManagers: z.array(z.string()),
+      requester: z.string(),
+    })
+    .openapi('ChangeDetails'),
 );
 
 export const ticketSchema = ticketViewSchema(

@@ -1,6 +1,7 @@
 import { and, asc, gt, lt, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Database } from './client';
 import { freezeWindows } from './schema';
+import { CHANGE_FINAL_STATUSES } from '../domain/changeLifecycle';
 
 /**
  * Conflict detection for changes, on the change windows the projection
@@ -12,7 +13,7 @@ import { freezeWindows } from './schema';
  */
 
 /** A change in one of these is over: it conflicts with nothing. Every other status is live. */
-export const CLOSED_CHANGE_STATUSES = ['closed', 'cancelled', 'rejected'] as const;
+
 
 export interface ConflictingChange {
   number: string;
@@ -90,7 +91,7 @@ export interface ChangeCalendar {
  */
 const arrayOf = (values: readonly string[], type: 'uuid' | 'text') => sql`${`{${values.join(',')}}`}::${sql.raw(type)}[]`;
 
-const CLOSED = arrayOf(CLOSED_CHANGE_STATUSES, 'text');
+const CLOSED = arrayOf(CHANGE_FINAL_STATUSES, 'text');
 
 /**
  * Whom a search is about, as SQL producing rows: `windows` (subject text,

@@ -3,7 +3,7 @@ import { and, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import { parseTicketNumber } from '../domain/numbering';
 import type { NotificationRequest, Recipient, TicketEvent, TicketView } from '../domain/ticket';
 import type { Database } from './client';
-import { knownErrors, outbox, projectionFailures, teamMembers, ticketCis, ticketEvents, ticketLinks, tickets, users } from './schema';
+import { changeWindows, knownErrors, outbox, projectionFailures, teamMembers, ticketCis, ticketEvents, ticketLinks, tickets, users } from './schema';
 
 export interface TicketBatch {
   view: TicketView;
@@ -88,6 +88,21 @@ async function writeKnownError(tx: Database, view: TicketView) {
   await tx.insert(knownErrors).values({ number: view.number, ...row }).onConflictDoUpdate({ target: knownErrors.number, set: row });
 }
 
+/** A change's planned window, for conflict detection and the change calendar. */
+async function writeChangeWindow(tx: Database, view: TicketView) {
+  const details = view.details as { changeType?: string; plannedStart?: string; plannedEnd?: string } | undefined;
+  if (view.type !== 'change' || !details?.plannedStart || !details.plannedEnd) return;
+  const row = {
+    title: view.title,
+    changeType: details.changeType ?? 'normal',
+    status: view.status,
+    plannedStart: new Date(details.plannedStart),
+    plannedEnd: new Date(details.plannedEnd),
+    updatedAt: new Date(view.updatedAt),
+  };
+  await tx.insert(changeWindows).values({ number: view.number, ...row }).onConflictDoUpdate({ target: changeWindows.number, set: row });
+}
+
 /**
  * Writes one batch of a ticket's life to the read model in one transaction:
  * the row (only if this version is newer than the stored one, so a late
@@ -133,6 +148,7 @@ export async function writeTicketBatch(db: Database, { view, events, notificatio
       await writeLinks(t, view);
       await writeCis(t, view);
       await writeKnownError(t, view);
+      await writeChangeWindow(t, view);
     }
     const outboxRows = [];
     for (const n of notifications) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS, MAX_TICKET_CIS, levelSchema, ticketNumberSchema } from './incident';
+import { numberPatternOf } from './numbering';
 import { requiredText, storableString } from './text';
 
 const emailSchema = z.email().max(LIMITS.email).transform((e) => e.toLowerCase());
@@ -58,6 +59,8 @@ export const problemCommandSchemas = {
     workaround: requiredText(LIMITS.description),
   }),
   'start-fix': z.strictObject({ plan: requiredText(LIMITS.text) }),
+  /** Opens the change that fixes this problem, as a child workflow; `change` is the new change as the API checked it, `number` taken by the API. */
+  'raise-change': z.strictObject({ number: z.string().regex(numberPatternOf('change')), change: z.record(z.string(), z.unknown()) }),
   resolve: z.strictObject({
     resolutionCode: z.enum(PROBLEM_RESOLUTION_CODES),
     resolutionNotes: requiredText(LIMITS.text),

@@ -20,6 +20,8 @@ export const problemLifecycle = defineLifecycle({
     investigate: { from: ['new'], to: 'investigating' },
     'publish-known-error': { from: ['new', 'investigating', 'known_error'], to: 'known_error' },
     'start-fix': { from: ['investigating', 'known_error'], to: 'fix_in_progress' },
+    // The fix is a change: raising it starts the fix, and its successful close resolves the problem.
+    'raise-change': { from: ['investigating', 'known_error', 'fix_in_progress'], to: 'fix_in_progress' },
     resolve: { from: OPEN, to: 'resolved' },
     reopen: { from: ['resolved'], to: 'investigating' },
     close: { from: ['resolved'], to: 'closed' },

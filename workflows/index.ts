@@ -1,3 +1,4 @@
 // The worker's one entry: every workflow type Tempodesk runs.
 export { incident } from './incident';
 export { problem } from './problem';
+export { change } from './change';

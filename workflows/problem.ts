@@ -12,6 +12,8 @@ import { link, registerLinkHandlers, tellLinked } from './kernel/links';
 import { snapshotUpdate, viewQuery } from './kernel/messages';
 import { openTicketState, Ticket, upgradeState, type TicketState } from './kernel/ticket';
 
+const SYSTEM = 'system';
+
 export interface NewProblem {
   number: string;
   title: string;
@@ -96,13 +98,16 @@ export async function problem(input: ProblemInput): Promise<void> {
       run: ({ plan }, actor) => void ticket.record('fix_started', actor, { status: next('start-fix') }, { plan }),
     }),
 
-    resolve: command('resolve', {
-      run({ resolutionCode, resolutionNotes, incidentPolicy }, actor) {
-        const policy = incidentPolicy ?? details.incidentPolicy;
-        ticket.record('resolved', actor, { status: next('resolve'), resolutionCode, resolutionNotes }, { incidentPolicy: policy });
-        state.resolvedAt = Date.now();
-        tellLinked(ticket, 'causes', 'resolved', { resolutionCode, resolutionNotes, policy });
+    'raise-change': command('raise-change', {
+      run({ number, change }, actor) {
+        ticket.addLink({ relation: 'fixed_by', target: number });
+        ticket.record('change_raised', actor, { status: next('raise-change') }, { relation: 'fixed_by', target: number });
+        ticket.enqueue({ kind: 'start-child', workflowType: 'change', number, input: { ...change, number, fixFor: state.number, createdBy: actor } });
       },
+    }),
+
+    resolve: command('resolve', {
+      run: ({ resolutionCode, resolutionNotes, incidentPolicy }, actor) => resolve(actor, resolutionCode, resolutionNotes, incidentPolicy ?? details.incidentPolicy),
     }),
 
     reopen: command('reopen', {
@@ -142,14 +147,29 @@ export async function problem(input: ProblemInput): Promise<void> {
     }),
   } satisfies Record<ProblemCommand, unknown>;
 
+  /** Resolved: its incidents are resolved or told, as the policy says. */
+  function resolve(actor: string, resolutionCode: string, resolutionNotes: string, policy: IncidentPolicy, data: Record<string, unknown> = {}) {
+    ticket.record('resolved', actor, { status: 'resolved', resolutionCode, resolutionNotes }, { incidentPolicy: policy, ...data });
+    state.resolvedAt = Date.now();
+    tellLinked(ticket, 'causes', 'resolved', { resolutionCode, resolutionNotes, policy });
+  }
+
   registerCommands(ticket, problemLifecycle, commands);
 
-  // Incidents do not steer their problem: what becomes of them stays in their own history.
+  // Incidents do not steer their problem; the change that fixes it does, when it ends.
   registerLinkHandlers(ticket, {
     onLinked(relation, from) {
       // An incident linked after the known error was published gets the workaround too.
       if (relation === 'causes' && details.knownErrorAt !== null) {
         tellLinked(ticket, 'causes', 'known_error_published', { workaround: details.workaround, title: state.title }, [from]);
+      }
+    },
+    onOutcome({ from, relation, outcome, data }) {
+      if (relation !== 'fixed_by' || !ticket.linked('fixed_by').includes(from)) return;
+      if (outcome === 'closed' && data.successful === true && problemLifecycle.canIssue('resolve', status())) {
+        resolve(SYSTEM, 'fixed', `Fixed by ${from}: ${String(data.notes ?? '')}`, details.incidentPolicy, { resolvedBy: from });
+      } else {
+        ticket.record('commented', SYSTEM, {}, { body: `Change ${from} ended ${outcome}${data.successful === false ? ' without success' : ''}`, visibility: 'internal', change: from });
       }
     },
   });

@@ -6,6 +6,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
+import { LIFECYCLES } from '../../domain/lifecycles';
 import type { TicketType } from '../../domain/numbering';
 import type { TicketView } from '../../domain/ticket';
 import { commandUpdate, snapshotUpdate, viewQuery } from '../../workflows/kernel/messages';
@@ -45,8 +46,12 @@ async function creationKeyOf(temporal: Client, number: string): Promise<string |
 
 const withinDeadline = <T>(temporal: Client, work: () => Promise<T>) => temporal.withDeadline(Date.now() + ANSWER_DEADLINE_MS, work);
 
-/** The workflow type of each ticket type (workflows/index.ts exports them under these names). */
-export const TICKET_WORKFLOWS: Record<TicketType, string> = { incident: 'incident', problem: 'problem', change: 'change', service_request: 'serviceRequest' };
+/** The workflow type of a ticket type (workflows/index.ts exports them under these names). */
+function workflowTypeOf(type: TicketType): string {
+  const entry = LIFECYCLES[type];
+  if (!entry) throw new Error(`no workflow runs ${type} tickets yet`);
+  return entry.workflowType;
+}
 
 /**
  * Starts a ticket's workflow under `input.number` and gets its first view
@@ -61,7 +66,7 @@ export async function startTicket(
   input: { number: string },
   creationKey: string,
 ): Promise<{ view: TicketView | Accepted; joined: boolean }> {
-  const start = new WithStartWorkflowOperation(TICKET_WORKFLOWS[type], {
+  const start = new WithStartWorkflowOperation(workflowTypeOf(type), {
     workflowId: input.number,
     taskQueue,
     args: [{ create: input }],

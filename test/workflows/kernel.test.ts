@@ -22,6 +22,7 @@ beforeAll(async () => {
     wrapActivities: (real) => ({
       projectTicket: (batch) => (databaseAway ? Promise.reject(injected()) : real.projectTicket(batch)),
       escalationTeamOf: (name) => (databaseAway ? Promise.reject(injected()) : real.escalationTeamOf(name)),
+      changeWindowConflicts: (query) => (databaseAway ? Promise.reject(injected()) : real.changeWindowConflicts(query)),
     }),
   });
   await team(stack, 'kernel-l2');

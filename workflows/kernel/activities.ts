@@ -9,4 +9,5 @@ const activities = proxyActivities<TicketActivities>({
 });
 
 export const projectTicket = activities.projectTicket;
-export const lookups = { escalationTeamOf: activities.escalationTeamOf };
+export const lookups = { escalationTeamOf: activities.escalationTeamOf, changeWindowConflicts: activities.changeWindowConflicts };
+export type Lookups = typeof lookups;

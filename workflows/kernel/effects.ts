@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { condition, getExternalWorkflowHandle, ParentClosePolicy, startChild, type SignalDefinition } from '@temporalio/workflow';
 import type { Link } from '../../domain/ticket';
-import { lookups } from './activities';
+import { lookups, type Lookups } from './activities';
 import { handOver } from './escalation';
 import { linkedOutcomeSignal, linkedSignal, type LinkedOutcome } from './messages';
 import type { Ticket } from './ticket';
@@ -23,7 +23,9 @@ export type Effect =
    * Open another ticket as a child workflow that outlives this one (a problem raised from an incident,
    * a change from a problem). Its input links it back here, so no announcement is needed.
    */
-  | { kind: 'start-child'; workflowType: string; number: string; input: Record<string, unknown> };
+  | { kind: 'start-child'; workflowType: string; number: string; input: Record<string, unknown> }
+  /** Look something up for the process (what stands in a change's window …); the answer comes back through `onAnswer`. */
+  | { kind: 'ask'; question: string; lookup: keyof Lookups; args: unknown[] };
 
 /** Signals sent per step of a fan-out, so a ticket with thousands of links never makes one giant workflow task. */
 export const FAN_OUT_BATCH = 500;
@@ -31,6 +33,8 @@ export const FAN_OUT_BATCH = 500;
 export interface EffectHooks {
   /** The status a ticket takes when it is handed to another team. */
   statusOnHandover(status: string): string;
+  /** The answer to a question the process asked (an `ask` effect), applied synchronously like a command. */
+  onAnswer?(question: string, answer: unknown): void;
 }
 
 async function deliver<T>(target: string, signal: SignalDefinition<[T]>, payload: T): Promise<boolean> {
@@ -69,6 +73,11 @@ async function perform(ticket: Ticket, effect: Effect, hooks: EffectHooks): Prom
         // Started by an earlier run of this ticket (the effect was carried over): nothing more to do.
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
+      return null;
+    }
+    case 'ask': {
+      const lookup = lookups[effect.lookup] as (...args: unknown[]) => Promise<unknown>;
+      hooks.onAnswer?.(effect.question, await lookup(...effect.args));
       return null;
     }
     case 'outcome': {

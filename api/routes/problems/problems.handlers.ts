@@ -14,11 +14,14 @@ import { forbidden, notFound, unprocessable } from '../../problem';
 import { asTicketJson, cursorAfter, page } from '../../schemas';
 import { checkAssignment, checkCmdbChange } from '../../tickets/checks';
 import { checkCis, checkService, serviceOfCis } from '../../tickets/cmdbContext';
-import { openTicket } from '../../tickets/creation';
+import { openTicket, takeNumber } from '../../tickets/creation';
+import { newChangeInput } from '../../tickets/changes';
 import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
 import { asOfNow, listTickets, ticketHistory } from '../../tickets/readModel';
 import { liveView } from '../../tickets/workflows';
 import { answerCommand, answerOpened } from '../tickets/ticketHandlers';
+import type { raiseChangeBody } from '../../../domain/change';
+import type { z } from 'zod';
 import type * as routes from './problems.routes';
 
 /** Decisions on the known error and the problem's end are the problem manager's (iTop's Problem Manager profile). */
@@ -112,8 +115,22 @@ export function commandHandler(command: ProblemCommand): RouteHandler<(typeof ro
     let payload: Record<string, unknown> = c.req.valid('json');
     if (command === 'assign') await checkAssignment(db, ticket, payload);
     if (command === 'update') payload = await checkCmdbChange(db, ticket, payload);
+    if (command === 'raise-change') payload = await changeFromProblem(db, ticket, payload as z.infer<typeof raiseChangeBody>);
     return (await answerCommand(c, user, ticket, command, payload, c.req.valid('header')['idempotency-key'])) as never;
   };
+}
+
+/** The change a problem raises: what the client gave, the rest from the problem, checked as a new change is, under a number taken now. */
+async function changeFromProblem(db: Database, problem: TicketView, body: z.infer<typeof raiseChangeBody>) {
+  const change = {
+    ...body,
+    title: body.title ?? `Fix for ${problem.number}: ${problem.title}`,
+    impact: body.impact ?? problem.impact,
+    urgency: body.urgency ?? problem.urgency,
+    ciIds: body.ciIds ?? problem.ciIds ?? [],
+    serviceId: body.serviceId ?? problem.serviceId ?? undefined,
+  };
+  return { number: await takeNumber(db, 'change'), change: await newChangeInput(db, change) };
 }
 
 export const knownErrors: RouteHandler<typeof routes.knownErrors, AppEnv> = async (c) => {

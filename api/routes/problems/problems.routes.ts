@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createProblemSchema, problemCommandSchemas } from '../../../domain/problem';
 import { PROBLEM_COMMANDS, PROBLEM_STATUSES, type ProblemCommand } from '../../../domain/problemLifecycle';
+import { raiseChangeBody } from '../../../domain/change';
 import { problemResponses } from '../../problem';
 import { problemSchema } from '../../schemas';
 import { ticketRoutes } from '../tickets/ticketRoutes';
@@ -10,6 +11,7 @@ const COMMAND_SUMMARIES: Record<ProblemCommand, string> = {
   investigate: 'Start the investigation',
   'publish-known-error': 'Publish the known error (symptoms, root cause, workaround) to the KEDB; its incidents get the workaround',
   'start-fix': 'Start the permanent fix',
+  'raise-change': 'Raise the change that fixes this problem (it outlives the problem); its successful close resolves the problem',
   resolve: 'Resolve; its open incidents are resolved or told, per the incident policy',
   reopen: 'Reopen a resolved problem',
   close: 'Close a resolved problem',
@@ -30,7 +32,7 @@ export const { create, list, get, history, commands } = ticketRoutes({
   commands: PROBLEM_COMMANDS,
   summaries: COMMAND_SUMMARIES,
   readers: 'staff',
-  requestSchema: (command) => problemCommandSchemas[command],
+  requestSchema: (command) => (command === 'raise-change' ? raiseChangeBody : problemCommandSchemas[command]),
 });
 
 export const knownErrorSchema = z
