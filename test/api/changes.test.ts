@@ -131,6 +131,9 @@ describe('changes', () => {
     const entry = calendar.body.changes.find((c: { number: string }) => c.number === second);
     expect(entry.conflicts.map((c: { number: string }) => c.number)).toEqual([first]);
     expect(calendar.body.freezes.map((f: { name: string }) => f.name)).toEqual(['Year-end close']);
+    const backwards = await stack.api('GET', `/api/v1/changes/calendar?from=${encodeURIComponent(end)}&to=${encodeURIComponent(start)}`, { token: cm1.token });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.errors).toEqual([expect.objectContaining({ field: 'query.to' })]);
   });
 
   it('resolves the problem and its incident when the change that fixes it closes successfully', async () => {

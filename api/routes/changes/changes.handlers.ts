@@ -7,7 +7,7 @@ import type { ChangeCommand } from '../../../domain/changeLifecycle';
 import type { TicketView } from '../../../domain/ticket';
 import type { AppEnv } from '../../context';
 import { hasRole, isStaff, requireStaff } from '../../middleware/auth';
-import { forbidden, notFound, unprocessable } from '../../problem';
+import { badRequest, forbidden, notFound, unprocessable } from '../../problem';
 import { asTicketJson, cursorAfter, page } from '../../schemas';
 import { approverGroups, assessmentOf, newChangeInput } from '../../tickets/changes';
 import { checkAssignment, checkCmdbChange } from '../../tickets/checks';
@@ -109,7 +109,7 @@ export function commandHandler(command: ChangeCommand): RouteHandler<(typeof rou
 export const calendar: RouteHandler<typeof routes.calendar, AppEnv> = async (c) => {
   requireStaff(c.get('user'));
   const { from, to, limit } = c.req.valid('query');
-  if (Date.parse(to) <= Date.parse(from)) throw unprocessable('to', 'must be after from');
+  if (Date.parse(to) <= Date.parse(from)) throw badRequest('to must be after from', [{ field: 'query.to', message: 'must be after from' }]);
   const result = await changeCalendar(c.get('deps').db, { from: new Date(from), to: new Date(to), limit });
   return c.json(JSON.parse(JSON.stringify(result)), 200) as never;
 };
