@@ -14,6 +14,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
   type AnyPgColumn,
@@ -452,6 +453,52 @@ export const freezeWindows = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [index('freeze_windows_period_idx').on(t.startsAt, t.endsAt), check('freeze_windows_ordered', sql`starts_at < ends_at`)],
+);
+
+/**
+ * Pre-approved changes (ITIL standard changes): what a change manager once
+ * authorized for good, raised again and again without a board.
+ */
+export const changeTemplates = pgTable('change_templates', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  description: text('description').notNull().default(''),
+  risk: text('risk').notNull(),
+  impact: integer('impact').notNull(),
+  urgency: integer('urgency').notNull(),
+  implementationPlan: text('implementation_plan').notNull(),
+  backoutPlan: text('backout_plan').notNull(),
+  /** The longest window a change from this template may plan, in minutes. */
+  maxDurationMinutes: integer('max_duration_minutes').notNull(),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * Who must authorize changes touching what, as data: changes on CIs of a class
+ * (database CIs: the DBA team) or affecting a service need the team's
+ * approval, by the rule given (any, all, a quorum).
+ */
+export const changeApprovalRules = pgTable(
+  'change_approval_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Exactly one of ciClass and serviceId says what the rule is about. */
+    ciClass: text('ci_class'),
+    serviceId: uuid('service_id').references(() => services.id, { onDelete: 'cascade' }),
+    team: text('team')
+      .notNull()
+      .references(() => teams.name, { onDelete: 'cascade' }),
+    /** { kind: 'any' } | { kind: 'all' } | { kind: 'quorum', count }. */
+    rule: jsonb('rule').$type<{ kind: 'any' } | { kind: 'all' } | { kind: 'quorum'; count: number }>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // One rule per subject and team: the absent half of the subject counts as equal, not as unknown.
+    unique('change_approval_rules_subject_team').on(t.ciClass, t.serviceId, t.team).nullsNotDistinct(),
+    check('change_approval_rules_one_subject', sql`(ci_class is null) <> (service_id is null)`),
+  ],
 );
 
 /** Each change's planned window, written by its projection: what conflict detection and the change calendar search. */
