@@ -9,6 +9,8 @@ export interface TicketActivities {
   escalationTeamOf(team: string): Promise<string | null>;
   /** What stands in a change's way when its window opens: overlapping changes on the same or related CIs, and freeze windows. */
   changeWindowConflicts(query: WindowQuery): Promise<WindowConflicts>;
+  /** Whether a decision sent as a Signal carries the platform's signature (the workflow cannot hold the key). */
+  verifyDecision(decision: { number: string; decision: 'approve' | 'reject'; actor: string; commandId: string; comment: string; signature: string }): Promise<boolean>;
 }
 
 export interface WindowQuery {

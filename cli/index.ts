@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { signDecision } from '../activities/decisionSignature';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { WORKER_HEARTBEAT_INTERVAL_MS } from '../api/health';
@@ -22,6 +24,7 @@ const USAGE = `tempodesk <command>
   tokens add --email E [--label L]                    issue another token for a user
   reproject NUMBER           rebuild a ticket's read model (row, links, events) from its workflow
   reconcile [--repair]       find tickets whose read model disagrees with Temporal; --repair rebuilds them
+  sign-decision NUMBER approve|reject --as EMAIL [--comment C]   a signed approval to send as a Temporal Signal
 
 tempodesk <command> --help tells more about one command.`;
 
@@ -70,6 +73,12 @@ const HELP: Record<string, string> = {
   with its read-model row, and open rows with workflows that no longer run; prints what
   disagrees. --repair reprojects each. Through the API of a running \`npm start\`, else on
   DATABASE_URL and TEMPORAL_ADDRESS.`,
+  'sign-decision': `tempodesk sign-decision NUMBER approve|reject --as EMAIL [--comment C]
+
+  Signs an approval decision with TEMPODESK_SIGNING_KEY (the workers' key) and prints the
+  \`temporal workflow signal\` command that delivers it. A signal cannot show who sent it;
+  the signature says the platform's operator vouches for EMAIL. The workflow checks it, and
+  applies the decision once, only if EMAIL may still decide then.`,
 };
 
 /**
@@ -259,6 +268,17 @@ async function main(argv: string[]) {
       const instance = embeddedInstance(env);
       const answer = instance ? await callRunningApi<unknown>(instance, env, 'POST', path_) : await readModelRepair(env, command === 'reproject' ? sub! : null, repair);
       console.log(JSON.stringify(answer, null, 2));
+      return;
+    }
+    case 'sign-decision': {
+      const { values } = parseArgs({ args: rest.slice(1), options: { as: { type: 'string' }, comment: { type: 'string' } } });
+      const decision = rest[0];
+      if (!sub || (decision !== 'approve' && decision !== 'reject') || !values.as) throw new Error(HELP['sign-decision']);
+      if (!env.TEMPODESK_SIGNING_KEY) throw new Error('TEMPODESK_SIGNING_KEY is not set: the workers refuse signed decisions without it');
+      const fields = { number: sub, decision, actor: values.as.toLowerCase(), commandId: randomUUID(), comment: values.comment ?? '' } as const;
+      const signal = { ...fields, signature: signDecision(env.TEMPODESK_SIGNING_KEY, fields) };
+      const { number: _n, decision: _d, ...input } = signal;
+      console.log(`temporal workflow signal --workflow-id ${sub} --name ${decision} --input '${JSON.stringify(input)}'`);
       return;
     }
     default:

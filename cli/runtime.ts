@@ -99,7 +99,7 @@ export async function startWorker(env: Env, address: string, handle: DatabaseHan
   await reachTemporal(env, address);
   await ensureSearchAttributes(address, env.TEMPORAL_NAMESPACE);
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, db: handle.db });
+  const worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, db: handle.db, signingKey: env.TEMPODESK_SIGNING_KEY });
   const running = worker.run().finally(() => connection.close());
   return { worker, running };
 }

@@ -35,6 +35,8 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   TEMPODESK_DATA_DIR: z.string().default('data'),
   TEMPODESK_ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Signs approvals sent as Temporal Signals (`tempodesk sign-decision`); unset, such signals are refused. */
+  TEMPODESK_SIGNING_KEY: z.string().min(32).optional(),
   TEMPODESK_AUTO_CLOSE_SECONDS: z.coerce.number().int().min(1).default(3 * 24 * 3600),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   TEMPODESK_CORS_ORIGINS: corsOrigins.optional(),

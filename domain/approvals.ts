@@ -1,9 +1,24 @@
+import { z } from 'zod';
+import { LIMITS } from './incident';
+import { requiredText, storableString } from './text';
+
 /**
  * Approval rounds (a CAB for a change, levels for a service request): groups
  * of approvers, each with its rule, and the decisions made so far. Plain
  * data, so a round lives in workflow state across continue-as-new; every
  * function here is pure.
  */
+
+/** The payloads of approve, reject and delegate, for every ticket type that holds approval rounds. */
+export const decisionSchemas = {
+  approve: z.strictObject({ comment: storableString().trim().max(LIMITS.text).default('') }),
+  reject: z.strictObject({ comment: requiredText(LIMITS.text).meta({ description: 'Why: a reject ends the round' }) }),
+  delegate: z.strictObject({ to: z.email().max(LIMITS.email).transform((e) => e.toLowerCase()) }),
+} as const;
+
+/** What a signed decision's signature covers, in this order: the ticket, the decision, the approver, the command ID, the comment. */
+export const signedDecisionText = (d: { number: string; decision: 'approve' | 'reject'; actor: string; commandId: string; comment: string }) =>
+  [d.number, d.decision, d.actor.toLowerCase(), d.commandId, d.comment].join('\n');
 
 /** How many of a group must approve: every member, any one, or a count (a quorum). */
 export type ApprovalRule = { kind: 'all' } | { kind: 'any' } | { kind: 'quorum'; count: number };

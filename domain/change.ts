@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApprovalRound } from './approvals';
+import { decisionSchemas, type ApprovalRound } from './approvals';
 import { CHANGE_TYPES, type ChangeType } from './changeLifecycle';
 import { LIMITS, MAX_TICKET_CIS, levelSchema, problemNumberSchema } from './incident';
 import { numberPatternOf } from './numbering';
@@ -108,9 +108,7 @@ export const changeCommandSchemas = {
     groups: groupsSchema,
     dueInSeconds: z.number().int().min(1).max(MAX_APPROVAL_SECONDS),
   }),
-  approve: z.strictObject({ comment: storableString().trim().max(LIMITS.text).default('') }),
-  reject: z.strictObject({ comment: requiredText(LIMITS.text).meta({ description: 'Why: a reject ends the change' }) }),
-  delegate: z.strictObject({ to: emailSchema }),
+  ...decisionSchemas,
   'start-implementation': z.strictObject({}),
   complete: z.strictObject({ outcome: z.enum(CHANGE_OUTCOMES), notes: requiredText(LIMITS.text) }),
   close: z.strictObject({ review: requiredText(LIMITS.text).meta({ description: 'The post-implementation review' }) }),

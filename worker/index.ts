@@ -11,6 +11,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Database;
+  /** The key signed decisions (approvals sent as Signals) are checked against. */
+  signingKey?: string;
   /** A prebuilt bundle (tests bundle once and share it); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   /** Wraps the activities: how tests inject faults (a database outage, refused data) at the activity boundary. */
@@ -26,13 +28,13 @@ export interface WorkerOptions {
 export const MAX_CACHED_WORKFLOWS = 2_000;
 
 /** One Tempodesk worker: every ticket workflow and the activities they call. Stateless; run as many as load needs. */
-export function createWorker({ connection, namespace, taskQueue, db, workflowBundle, wrapActivities }: WorkerOptions): Promise<Worker> {
+export function createWorker({ connection, namespace, taskQueue, db, signingKey, workflowBundle, wrapActivities }: WorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    activities: (wrapActivities ?? ((a) => a))(createActivities({ db })),
+    activities: (wrapActivities ?? ((a) => a))(createActivities({ db, signingKey })),
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
   });
 }

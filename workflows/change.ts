@@ -1,5 +1,5 @@
 import { continueAsNew, setHandler } from '@temporalio/workflow';
-import { awaitedApprovers, decide, delegate, openRound, outcomeOf, refusalOf, type ApprovalRound } from '../domain/approvals';
+import { openRound } from '../domain/approvals';
 import { changeCommandSchemas, type ChangeDetails, type CreateChange } from '../domain/change';
 import { CHANGE_LIFECYCLES, type ChangeCommand, type ChangeStatus } from '../domain/changeLifecycle';
 import { priorityOf } from '../domain/priority';
@@ -7,10 +7,11 @@ import type { SlaPolicy } from '../domain/sla';
 import { startClock } from '../domain/slaClock';
 import type { Link, Recipient } from '../domain/ticket';
 import type { WindowConflicts } from '../activities/types';
+import { approvalCommands, approvalDeadlines, onApprovalDeadline, onDecisionVerified, registerSignedDecisions, requestApproval, type ApprovalHost } from './kernel/approvals';
 import { commandBuilder, refuse, registerCommands } from './kernel/commands';
 import { runUntilDone, type Deadline } from './kernel/lifecycle';
 import { registerLinkHandlers, tellLinked } from './kernel/links';
-import { FORBIDDEN, snapshotUpdate, UNPROCESSABLE, viewQuery } from './kernel/messages';
+import { snapshotUpdate, UNPROCESSABLE, viewQuery } from './kernel/messages';
 import { openTicketState, Ticket, upgradeState, type TicketState } from './kernel/ticket';
 
 export interface NewChange extends Omit<CreateChange, 'category' | 'serviceId' | 'fixFor' | 'assignmentGroup' | 'assignee'> {
@@ -65,31 +66,28 @@ export async function change(input: ChangeInput): Promise<void> {
   const command = commandBuilder(changeCommandSchemas);
   const next = (name: ChangeCommand) => lifecycle.next(name, status());
   const managers = (): Recipient[] => details.changeManagers.map((user) => ({ user }));
-  const round = () => details.approval!;
 
-  function setRound(changed: ApprovalRound) {
-    details.approval = changed;
-  }
-
-  /** A decision may settle the round: approved, the change is scheduled; rejected, it ends. */
-  function settleRound(actor: string) {
-    const outcome = outcomeOf(round());
-    if (outcome === 'approved') {
-      const event = ticket.record('approved', actor, { status: 'scheduled' });
-      ticket.notify(event, ticket.workers(), 'change_approved', { plannedStart: details.plannedStart });
-    } else if (outcome === 'rejected') {
-      const reasons = round().decisions.filter((d) => d.decision === 'reject').map((d) => d.comment);
+  const approvals: ApprovalHost = {
+    ticket,
+    // Decisions count only while the change awaits them: a cancelled change's round is closed whatever it says.
+    round: () => (status() === 'authorize' ? details.approval : null),
+    setRound(round) {
+      details.approval = round;
+    },
+    onSettled(outcome, actor) {
+      if (outcome === 'approved') {
+        const event = ticket.record('approved', actor, { status: 'scheduled' });
+        ticket.notify(event, ticket.workers(), 'change_approved', { plannedStart: details.plannedStart });
+        return;
+      }
+      const reasons = details.approval!.decisions.filter((d) => d.decision === 'reject').map((d) => d.comment);
       const event = ticket.record('rejected', actor, { status: 'rejected' }, { reasons });
       state.closedAt = Date.now();
-      ticket.notify(event, { user: round().requester }, 'change_rejected', { reasons });
+      ticket.notify(event, { user: details.requester }, 'change_rejected', { reasons });
       tellLinked(ticket, 'fix_for', 'rejected', { reasons });
-    }
-  }
-
-  /** Only approvers of the round, never the requester, decide; a signal could name anyone, so decisions come by Update only. */
-  const approverOnly = (actor: string) => {
-    const refusal = refusalOf(round(), actor);
-    if (refusal) refuse(FORBIDDEN, refusal);
+    },
+    escalateTo: managers,
+    templates: { requested: 'change_approval_requested', reminder: 'change_approval_reminder', overdue: 'change_approval_overdue' },
   };
 
   const commands = {
@@ -108,44 +106,12 @@ export async function change(input: ChangeInput): Promise<void> {
 
     'request-approval': command('request-approval', {
       run({ groups, dueInSeconds }, actor) {
-        const approval = openRound(groups, details.requester, Date.now(), dueInSeconds * 1000);
-        const event = ticket.recordDetails('approval_requested', actor, { approval }, { groups: groups.map((g) => g.name), dueAt: new Date(approval.dueAt).toISOString() }, { status: next('request-approval') });
-        for (const user of awaitedApprovers(approval)) ticket.notify(event, { user }, 'change_approval_requested', { dueAt: new Date(approval.dueAt).toISOString() });
+        const round = openRound(groups, details.requester, Date.now(), dueInSeconds * 1000);
+        requestApproval(approvals, round, actor, { groups: groups.map((g) => g.name) }, { status: next('request-approval') });
       },
     }),
 
-    approve: command('approve', {
-      exposure: 'update',
-      authorize: approverOnly,
-      run({ comment }, actor) {
-        setRound(decide(round(), actor, 'approve', comment, Date.now()));
-        ticket.recordDetails('approval_given', actor, { approval: round() }, { comment });
-        settleRound(actor);
-      },
-    }),
-
-    reject: command('reject', {
-      exposure: 'update',
-      authorize: approverOnly,
-      run({ comment }, actor) {
-        setRound(decide(round(), actor, 'reject', comment, Date.now()));
-        ticket.recordDetails('approval_refused', actor, { approval: round() }, { comment });
-        settleRound(actor);
-      },
-    }),
-
-    delegate: command('delegate', {
-      exposure: 'update',
-      authorize: approverOnly,
-      check({ to }) {
-        if (to === round().requester) refuse(FORBIDDEN, 'an approver cannot delegate to the requester');
-      },
-      run({ to }, actor) {
-        setRound(delegate(round(), actor, to));
-        const event = ticket.recordDetails('approval_delegated', actor, { approval: round() }, { to });
-        ticket.notify(event, { user: to }, 'change_approval_requested', { dueAt: new Date(round().dueAt).toISOString(), delegatedBy: actor });
-      },
-    }),
+    ...approvalCommands(approvals),
 
     'start-implementation': command('start-implementation', {
       run: (_, actor) => void ticket.record('implementation_started', actor, { status: next('start-implementation'), assignee: state.assignee ?? actor }),
@@ -198,31 +164,19 @@ export async function change(input: ChangeInput): Promise<void> {
   } satisfies Record<ChangeCommand, unknown>;
 
   registerCommands(ticket, lifecycle, commands);
+  registerSignedDecisions(approvals);
   registerLinkHandlers(ticket, {});
 
   function deadlines(): Deadline[] {
-    const all: Deadline[] = [];
-    const approval = details.approval;
-    if (status() === 'authorize' && approval) {
-      if (!approval.reminded) all.push({ name: 'approval-reminder', at: approval.remindAt });
-      if (!approval.escalated) all.push({ name: 'approval-escalation', at: approval.dueAt });
-    }
+    const all: Deadline[] = [...approvalDeadlines(approvals)];
     if (status() === 'scheduled' && details.windowOpenedAt === null) all.push({ name: 'window-open', at: Date.parse(details.plannedStart) });
     if (status() === 'implement' && !details.overrunEscalated) all.push({ name: 'window-overrun', at: Date.parse(details.plannedEnd) });
     return all;
   }
 
   function onDeadline(name: string) {
-    const approval = details.approval;
-    if (name === 'approval-reminder' && approval && !approval.reminded) {
-      setRound({ ...approval, reminded: true });
-      const event = ticket.recordDetails('approval_reminded', SYSTEM, { approval: round() }, { awaiting: awaitedApprovers(approval) });
-      for (const user of awaitedApprovers(approval)) ticket.notify(event, { user }, 'change_approval_reminder', { dueAt: new Date(approval.dueAt).toISOString() });
-    } else if (name === 'approval-escalation' && approval && !approval.escalated) {
-      setRound({ ...approval, escalated: true });
-      const event = ticket.recordDetails('approval_escalated', SYSTEM, { approval: round() }, { awaiting: awaitedApprovers(approval) }, { escalationLevel: state.escalationLevel + 1 });
-      for (const manager of managers()) ticket.notify(event, manager, 'change_approval_overdue', { awaiting: awaitedApprovers(approval) });
-    } else if (name === 'window-open' && details.windowOpenedAt === null) {
+    if (onApprovalDeadline(approvals, name)) return;
+    if (name === 'window-open' && details.windowOpenedAt === null) {
       const event = ticket.recordDetails('window_opened', SYSTEM, { windowOpenedAt: new Date(Date.now()).toISOString() });
       ticket.notify(event, ticket.workers(), 'change_window_open', { plannedEnd: details.plannedEnd });
       // What stood clear at approval may not any more: look again, now.
@@ -239,7 +193,7 @@ export async function change(input: ChangeInput): Promise<void> {
   }
 
   function onAnswer(question: string, answer: unknown) {
-    if (question !== WINDOW_CHECK) return;
+    if (onDecisionVerified(approvals, question, answer) || question !== WINDOW_CHECK) return;
     const { changes, freezes } = answer as WindowConflicts;
     const event = ticket.record('window_checked', SYSTEM, {}, { conflictingChanges: changes, freezes });
     if (changes.length + freezes.length > 0) {

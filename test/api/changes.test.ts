@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cis, outbox } from '../../db/schema';
@@ -11,13 +13,15 @@ import { startStack, type Stack } from '../helpers/stack';
  * freeze window found by assessment, the window opening on its timer, and
  * the incident → problem → change cascade that resolves the incident.
  */
+const exec = promisify(execFile);
 let stack: Stack;
 type Person = { email: string; token: string };
 let requester: Person, cm1: Person, cm2: Person, dba1: Person, dba2: Person, dba3: Person, pm: Person, endUser: Person;
 let databaseCi: string;
+const SIGNING_KEY = 'test-signing-key-0123456789abcdef0123456789';
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ signingKey: SIGNING_KEY });
   requester = await stack.user(['agent'], 'requester@example.com');
   cm1 = await stack.user(['change_manager'], 'cm1@example.com');
   cm2 = await stack.user(['change_manager'], 'cm2@example.com');
@@ -97,6 +101,36 @@ describe('changes', () => {
     expect(rejected.body.details.approval.decisions).toEqual([expect.objectContaining({ approver: dba2.email, decision: 'reject' })]);
     expect((await command(cm1, number, 'approve')).status).toBe(409);
     await eventually(async () => expect(await stack.db.select().from(outbox).where(eq(outbox.template, 'change_rejected'))).toEqual([expect.objectContaining({ recipient: requester.email })]));
+  });
+
+  it('takes a decision sent as a Signal only with the platform\'s signature, and once (tempodesk sign-decision)', async () => {
+    const number = await open(requester, rfc());
+    await command(requester, number, 'assess');
+    await command(requester, number, 'request-approval', { rules: [{ group: 'dba', rule: { kind: 'all' } }] });
+    const handle = stack.client.workflow.getHandle(number);
+    // Forged: the right shape, a signature made with another key.
+    await handle.signal(commandSignal<Record<string, string>>('approve'), { actor: cm1.email, commandId: 'forged-1', comment: '', signature: 'ab'.repeat(32) });
+    await eventually(async () => {
+      const refused = (await stack.api('GET', `/api/v1/changes/${number}/history`, { token: cm1.token })).body.items.filter((e: { kind: string }) => e.kind === 'command_rejected');
+      expect(refused.map((e: { data: { reason: string } }) => e.data.reason)).toEqual(['the signature is not valid']);
+    });
+    // Genuine, as an operator signs it with the CLI: the command it prints carries the input to send.
+    const signedBy = async (approver: string) => {
+      const { stdout } = await exec('npx', ['tsx', 'cli/index.ts', 'sign-decision', number, 'approve', '--as', approver, '--comment', 'signed off'], {
+        env: { ...process.env, TEMPODESK_SIGNING_KEY: SIGNING_KEY },
+      });
+      expect(stdout).toContain(`temporal workflow signal --workflow-id ${number} --name approve --input`);
+      return JSON.parse(/--input '(.*)'/.exec(stdout)![1]!) as Record<string, string>;
+    };
+    const cmDecision = await signedBy(cm1.email);
+    await handle.signal(commandSignal<Record<string, string>>('approve'), cmDecision);
+    await handle.signal(commandSignal<Record<string, string>>('approve'), cmDecision); // the same signal again applies once
+    for (const dba of [dba1, dba2, dba3]) await handle.signal(commandSignal<Record<string, string>>('approve'), await signedBy(dba.email));
+    await eventually(async () => {
+      const change = (await stack.api('GET', `/api/v1/changes/${number}`, { token: cm1.token })).body;
+      expect(change.status).toBe('scheduled');
+      expect(change.details.approval.decisions.map((d: { approver: string }) => d.approver)).toEqual([cm1.email, dba1.email, dba2.email, dba3.email]);
+    });
   });
 
   it('reminds a slow board halfway, then escalates to the change managers', async () => {

@@ -33,7 +33,7 @@ export interface Stack {
  * its own task queue of the shared dev server, and the API on a real port.
  */
 export async function startStack(
-  options: { autoCloseSeconds?: number; temporalAddress?: string; workflowBundlePath?: string; wrapActivities?: WorkerOptions['wrapActivities'] } = {},
+  options: { autoCloseSeconds?: number; temporalAddress?: string; workflowBundlePath?: string; wrapActivities?: WorkerOptions['wrapActivities']; signingKey?: string } = {},
 ): Promise<Stack> {
   // Under vitest, the shared dev server and bundle from globalSetup; scripts pass their own.
   const provided = options.temporalAddress ? null : (await import('vitest')).inject;
@@ -52,6 +52,7 @@ export async function startStack(
       namespace: 'default',
       taskQueue,
       db: database.db,
+      signingKey: options.signingKey,
       wrapActivities: options.wrapActivities,
       ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
     });

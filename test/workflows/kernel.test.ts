@@ -23,6 +23,7 @@ beforeAll(async () => {
       projectTicket: (batch) => (databaseAway ? Promise.reject(injected()) : real.projectTicket(batch)),
       escalationTeamOf: (name) => (databaseAway ? Promise.reject(injected()) : real.escalationTeamOf(name)),
       changeWindowConflicts: (query) => (databaseAway ? Promise.reject(injected()) : real.changeWindowConflicts(query)),
+      verifyDecision: (decision) => real.verifyDecision(decision),
     }),
   });
   await team(stack, 'kernel-l2');

@@ -9,5 +9,5 @@ const activities = proxyActivities<TicketActivities>({
 });
 
 export const projectTicket = activities.projectTicket;
-export const lookups = { escalationTeamOf: activities.escalationTeamOf, changeWindowConflicts: activities.changeWindowConflicts };
+export const lookups = { escalationTeamOf: activities.escalationTeamOf, changeWindowConflicts: activities.changeWindowConflicts, verifyDecision: activities.verifyDecision };
 export type Lookups = typeof lookups;
