@@ -6,7 +6,9 @@ import { apiTokens, teamMembers, teams, users } from './schema';
 /**
  * iTop's profiles, roughly: configuration managers keep the CMDB, service
  * managers the services, contracts, SLAs and calendars; a portal power user
- * is an end user who sees every ticket of their organization.
+ * is an end user who sees every ticket of their organization. Changes have
+ * their managers, supervisors (who see a change through and close it) and
+ * implementers (who carry it out in its window).
  */
 export const ROLES = [
   'end_user',
@@ -14,6 +16,8 @@ export const ROLES = [
   'agent',
   'problem_manager',
   'change_manager',
+  'change_supervisor',
+  'implementer',
   'approver',
   'configuration_manager',
   'service_manager',

@@ -16,7 +16,7 @@ import { startStack, type Stack } from '../helpers/stack';
 const exec = promisify(execFile);
 let stack: Stack;
 type Person = { email: string; token: string };
-let requester: Person, cm1: Person, cm2: Person, dba1: Person, dba2: Person, dba3: Person, pm: Person, endUser: Person;
+let requester: Person, cm1: Person, cm2: Person, dba1: Person, dba2: Person, dba3: Person, pm: Person, endUser: Person, implementer: Person;
 let databaseCi: string;
 const SIGNING_KEY = 'test-signing-key-0123456789abcdef0123456789';
 
@@ -30,6 +30,7 @@ beforeAll(async () => {
   dba3 = await stack.user(['agent'], 'dba3@example.com');
   pm = await stack.user(['problem_manager'], 'pm@example.com');
   endUser = await stack.user(['end_user'], 'user@example.com');
+  implementer = await stack.user(['implementer'], 'implementer@example.com');
   expect((await stack.api('POST', '/api/v1/teams', { body: { name: 'dba', members: [dba1.email, dba2.email, dba3.email] } })).status).toBe(201);
   const [ci] = await stack.db.insert(cis).values({ class: 'database', name: 'orders-db', status: 'production', criticality: 'high', supportTeam: 'dba', attributes: { engine: 'postgresql' } }).returning();
   databaseCi = ci!.id;
@@ -48,6 +49,7 @@ const rfc = (overrides: Record<string, unknown> = {}) => ({
   plannedEnd: inSeconds(7200),
   implementationPlan: 'pg_upgrade --link',
   backoutPlan: 'Restore the snapshot taken before',
+  assignee: requester.email,
   ...overrides,
 });
 const open = async (who: Person, body: Record<string, unknown>) => {
@@ -191,13 +193,30 @@ describe('changes', () => {
     const requested = await command(pm, change, 'request-approval');
     expect(requested.body.details.approval.groups.map((g: { name: string }) => g.name)).toEqual(['emergency board']);
     expect((await command(cm2, change, 'approve')).body.status).toBe('scheduled');
-    await command(requester, change, 'start-implementation');
-    await command(requester, change, 'complete', { outcome: 'successful', notes: 'Index added' });
+    // Nobody assigned: implementing is an implementer's (or those in charge), not any agent's.
+    expect((await command(requester, change, 'start-implementation')).status).toBe(403);
+    expect((await command(implementer, change, 'start-implementation')).body.status).toBe('implement');
+    await command(implementer, change, 'complete', { outcome: 'successful', notes: 'Index added' });
     await command(cm1, change, 'close', { review: 'Latency back to normal' });
     await eventually(async () => {
       expect((await stack.api('GET', `/api/v1/problems/${problem}`, { token: pm.token })).body).toMatchObject({ status: 'resolved', resolutionCode: 'fixed' });
       expect((await stack.api('GET', `/api/v1/incidents/${incident}`, { token: requester.token })).body).toMatchObject({ status: 'resolved', resolutionCode: 'known_error' });
     }, { timeoutMs: 30_000 });
+  });
+
+  it('escalates an implementation that runs past its window', async () => {
+    const number = await open(requester, rfc({ changeType: 'emergency', plannedStart: inSeconds(-60), plannedEnd: inSeconds(3) }));
+    await command(requester, number, 'request-approval');
+    expect((await command(cm1, number, 'approve')).body.status).toBe('scheduled');
+    expect((await command(requester, number, 'start-implementation')).body.status).toBe('implement');
+    await eventually(async () => {
+      const change = (await stack.api('GET', `/api/v1/changes/${number}`, { token: cm1.token })).body;
+      expect(change).toMatchObject({ status: 'implement', escalationLevel: 1, details: { overrunEscalated: true } });
+    }, { timeoutMs: 30_000 });
+    await eventually(async () => {
+      const overrun = await stack.db.select().from(outbox).where(eq(outbox.template, 'change_window_overrun'));
+      expect(overrun.filter((n) => (n.payload as { number: string }).number === number).map((n) => n.recipient).sort()).toEqual([cm1.email, cm2.email]);
+    });
   });
 
   it('keeps changes to staff, standard changes to change managers, and refuses a window that ends before it starts', async () => {

@@ -63,11 +63,19 @@ export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) =>
   return c.json({ items: events.map((e) => ({ ...e, at: e.at.toISOString() })) }, 200);
 };
 
-/** Closing (after review) and cancelling are the change manager's, or the requester's to cancel their own. */
+/**
+ * iTop's change roles: managers and supervisors close a change after its
+ * review and may cancel it (so may its requester); implementing is the
+ * implementer's: the change's assignee, an implementer, or those in charge.
+ */
 function checkAuthority(user: User, change: TicketView, command: ChangeCommand) {
   const requester = (change.details as { requester?: string } | undefined)?.requester;
-  if (command === 'close' && !hasRole(user, 'change_manager')) throw forbidden('only change managers close changes');
-  if (command === 'cancel' && !hasRole(user, 'change_manager') && user.email !== requester) throw forbidden('only change managers and the requester cancel a change');
+  const inCharge = hasRole(user, 'change_manager', 'change_supervisor');
+  if (command === 'close' && !inCharge) throw forbidden('only change managers and supervisors close changes');
+  if (command === 'cancel' && !inCharge && user.email !== requester) throw forbidden('only change managers, supervisors and the requester cancel a change');
+  if ((command === 'start-implementation' || command === 'complete') && !inCharge && !hasRole(user, 'implementer') && user.email !== change.assignee) {
+    throw forbidden(`only the change's assignee, implementers, change managers and supervisors ${command === 'complete' ? 'report on' : 'start'} an implementation`);
+  }
 }
 
 /** What the API looks up for a command before the workflow applies it: the workflow never waits on the CMDB. */
