@@ -4,6 +4,7 @@ import { WEEKDAYS } from '../domain/calendar';
 import { INCIDENT_STATUSES } from '../domain/incidentLifecycle';
 import { INCIDENT_POLICIES } from '../domain/problem';
 import { PROBLEM_STATUSES } from '../domain/problemLifecycle';
+import { approvalRuleSchema } from '../domain/approvals';
 import { CHANGE_OUTCOMES, RISKS } from '../domain/change';
 import { CHANGE_STATUSES, CHANGE_TYPES } from '../domain/changeLifecycle';
 import { LIMITS } from '../domain/incident';
@@ -152,11 +153,6 @@ export const problemSchema = ticketViewSchema(
     .openapi('ProblemAnalysis'),
 );
 
-const approvalRuleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('all') }),
-  z.object({ kind: z.literal('any') }),
-  z.object({ kind: z.literal('quorum'), count: z.number().int() }),
-]);
 
 export const changeSchema = ticketViewSchema(
   'Change',

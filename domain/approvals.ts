@@ -9,6 +9,18 @@ import { requiredText, storableString } from './text';
  * function here is pure.
  */
 
+/** The most approvals a quorum may ask for. */
+export const MAX_QUORUM = 100;
+
+/** An approval rule as data (a team's rule for changes, a request's approval level). */
+export const approvalRuleSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('all') }),
+    z.strictObject({ kind: z.literal('any') }),
+    z.strictObject({ kind: z.literal('quorum'), count: z.number().int().min(1).max(MAX_QUORUM) }),
+  ])
+  .meta({ id: 'ApprovalRule', description: 'How many of a group must approve: every member, any one, or a count (a quorum)' });
+
 /** The payloads of approve, reject and delegate, for every ticket type that holds approval rounds. */
 export const decisionSchemas = {
   approve: z.strictObject({ comment: storableString().trim().max(LIMITS.text).default('') }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decisionSchemas, type ApprovalRound } from './approvals';
+import { approvalRuleSchema, decisionSchemas, type ApprovalRound } from './approvals';
 import { CHANGE_TYPES, type ChangeType } from './changeLifecycle';
 import { LIMITS, MAX_TICKET_CIS, levelSchema, problemNumberSchema } from './incident';
 import { numberPatternOf } from './numbering';
@@ -56,6 +56,7 @@ const windowFields = {
 const endsAfterStart = (w: { plannedStart?: string; plannedEnd?: string }) =>
   w.plannedStart === undefined || w.plannedEnd === undefined || Date.parse(w.plannedEnd) > Date.parse(w.plannedStart);
 
+/** A change as its workflow takes it, whatever its type (a standard one filled in from its template). */
 const changeFields = z.strictObject({
     changeType: z.enum(CHANGE_TYPES),
     title: requiredText(LIMITS.title),
@@ -74,11 +75,27 @@ const changeFields = z.strictObject({
     fixFor: problemNumberSchema.optional().meta({ description: 'The problem this change fixes: it is resolved when the change closes successfully' }),
 });
 
-export const createChangeSchema = changeFields.refine(endsAfterStart, { message: 'must be after plannedStart', path: ['plannedEnd'] });
-export type CreateChange = z.infer<typeof createChangeSchema>;
+export type CreateChange = z.infer<typeof changeFields>;
 
-/** What raising a change from a problem takes: a change less what the problem gives it (title, impact and urgency, CIs and service, unless given). */
-export const raiseChangeBody = changeFields
+/** A normal or emergency change, stated in full. */
+const requestedChange = changeFields.extend({ changeType: z.enum(['normal', 'emergency']) });
+
+/** A standard change: a pre-approved template (its plans, risk, impact and urgency) applied to these CIs, in this window. */
+const standardChange = changeFields
+  .pick({ ciIds: true, serviceId: true, plannedStart: true, plannedEnd: true, assignmentGroup: true, assignee: true, fixFor: true, description: true, category: true })
+  .extend({
+    changeType: z.literal('standard'),
+    templateId: z.uuid().meta({ description: 'The pre-approved change template (GET /api/v1/change-templates)' }),
+    title: changeFields.shape.title.optional().meta({ description: "Default: the template's name" }),
+  });
+
+export const createChangeSchema = z
+  .discriminatedUnion('changeType', [requestedChange, standardChange])
+  .refine(endsAfterStart, { message: 'must be after plannedStart', path: ['plannedEnd'] });
+export type StandardChangeRequest = z.infer<typeof standardChange>;
+
+/** What raising a change from a problem takes: a normal or emergency change less what the problem gives it (title, impact and urgency, CIs and service, unless given). */
+export const raiseChangeBody = requestedChange
   .omit({ fixFor: true })
   .extend({ title: changeFields.shape.title.optional(), impact: levelSchema.optional(), urgency: levelSchema.optional(), ciIds: ciIdsSchema.optional() })
   .refine(endsAfterStart, { message: 'must be after plannedStart', path: ['plannedEnd'] });
@@ -90,13 +107,8 @@ const assessmentSchema = z.strictObject({
   freezes: z.array(z.strictObject({ id: z.string(), name: z.string(), startsAt: z.string(), endsAt: z.string() })),
 });
 
-const ruleSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('all') }),
-  z.strictObject({ kind: z.literal('any') }),
-  z.strictObject({ kind: z.literal('quorum'), count: z.number().int().min(1).max(100) }),
-]);
 
-const groupsSchema = z.array(z.strictObject({ name: z.string().min(1).max(LIMITS.name), members: z.array(z.string().max(LIMITS.email)).max(500), rule: ruleSchema })).min(1).max(50);
+const groupsSchema = z.array(z.strictObject({ name: z.string().min(1).max(LIMITS.name), members: z.array(z.string().max(LIMITS.email)).max(500), rule: approvalRuleSchema })).min(1).max(50);
 
 /** Payloads of a change's commands as the workflow checks them; the API fills in what it looks up (assessment, approvers). */
 export const changeCommandSchemas = {
@@ -136,7 +148,7 @@ export type ChangeCommandPayloads = { [K in keyof typeof changeCommandSchemas]: 
 export const requestApprovalBody = z.strictObject({
   dueInSeconds: z.number().int().min(1).max(MAX_APPROVAL_SECONDS).optional().meta({ description: 'Default: 48 h for a normal change, 1 h for an emergency' }),
   rules: z
-    .array(z.strictObject({ group: z.string().min(1).max(LIMITS.name), rule: ruleSchema }))
+    .array(z.strictObject({ group: z.string().min(1).max(LIMITS.name), rule: approvalRuleSchema }))
     .max(50)
     .optional()
     .meta({ description: 'The rule of a group of approvers by its name (all, any, or a quorum count); any one member by default' }),

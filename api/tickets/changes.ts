@@ -1,6 +1,7 @@
 import { and, arrayContains, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { findConflicts } from '../../db/changeConflicts';
+import { approvalRulesFor } from '../../db/changeRules';
 import { cis, services, teamMembers, users } from '../../db/schema';
 import type { ApprovalRule, ApproverGroup } from '../../domain/approvals';
 import type { Assessment, CreateChange } from '../../domain/change';
@@ -56,12 +57,13 @@ export async function assessmentOf(db: Database, change: TicketView): Promise<As
 }
 
 /**
- * Who authorizes a change: the change managers, and the teams that support
- * the CIs it touches and the services those CIs affect (the DBA team for a
- * database, say), each deciding by its rule (any one member unless told
- * otherwise). An emergency goes to the emergency board (the change managers)
- * alone. A group with nobody who may approve (the requester is not one) is
- * refused, rather than a round that can never end.
+ * Who authorizes a change: the change managers; the teams the approval rules
+ * name for the classes of its CIs and the services they affect (database CIs:
+ * the DBA team), each deciding by its rule; and the teams supporting those CIs
+ * and services, any one member deciding. A request may set a group's rule. An
+ * emergency goes to the emergency board (the change managers) alone. A group
+ * with nobody who may approve (the requester is not one) is refused, rather
+ * than a round that can never end.
  */
 export async function approverGroups(
   db: Database,
@@ -71,7 +73,7 @@ export async function approverGroups(
   const details = change.details as { changeType: 'normal' | 'emergency'; requester: string };
   const rules = new Map((request.rules ?? []).map((r) => [r.group, r.rule]));
   const managers = await changeManagers(db);
-  const teams = details.changeType === 'emergency' ? [] : await supportTeams(db, change.ciIds ?? []);
+  const teams = details.changeType === 'emergency' ? [] : await teamsFor(db, change);
   const board: ApproverGroup = { name: details.changeType === 'emergency' ? EMERGENCY_BOARD : CHANGE_MANAGERS, members: managers, rule: { kind: 'any' } };
   const groups = [board, ...teams].map((g): ApproverGroup => ({ ...g, rule: rules.get(g.name) ?? g.rule }));
   const unknown = [...rules.keys()].find((name) => !groups.some((g) => g.name === name));
@@ -81,21 +83,23 @@ export async function approverGroups(
   return { groups, dueInSeconds: request.dueInSeconds ?? DEFAULT_DUE_SECONDS[details.changeType] };
 }
 
-/** The teams supporting the CIs and the services they affect, each with its active members. */
-async function supportTeams(db: Database, ciIds: string[]): Promise<ApproverGroup[]> {
-  if (ciIds.length === 0) return [];
-  const impacted = await servicesImpactedBy(db, ciIds);
-  const ciTeams = await db.selectDistinct({ team: cis.supportTeam }).from(cis).where(and(inArray(cis.id, ciIds), isNotNull(cis.supportTeam)));
-  const serviceTeams = impacted.length
-    ? await db.selectDistinct({ team: services.supportTeam }).from(services).where(and(inArray(services.id, impacted.map((s) => s.id)), isNotNull(services.supportTeam)))
+/** The teams a change needs: those its approval rules name (with their rules), then those supporting its CIs and services (any one member). */
+async function teamsFor(db: Database, change: TicketView): Promise<ApproverGroup[]> {
+  const ciIds = change.ciIds ?? [];
+  const serviceIds = [...new Set([...(await servicesImpactedBy(db, ciIds)).map((s) => s.id), ...(change.serviceId ? [change.serviceId] : [])])];
+  const ruled = await approvalRulesFor(db, { ciIds, serviceIds });
+  const ciTeams = ciIds.length ? await db.selectDistinct({ team: cis.supportTeam }).from(cis).where(and(inArray(cis.id, ciIds), isNotNull(cis.supportTeam))) : [];
+  const serviceTeams = serviceIds.length
+    ? await db.selectDistinct({ team: services.supportTeam }).from(services).where(and(inArray(services.id, serviceIds), isNotNull(services.supportTeam)))
     : [];
-  const names = [...new Set([...ciTeams, ...serviceTeams].map((r) => r.team!))].sort();
-  if (names.length === 0) return [];
+  const supporting = [...new Set([...ciTeams, ...serviceTeams].map((r) => r.team!))].filter((team) => !ruled.some((r) => r.team === team)).sort();
+  const wanted = [...ruled.map(({ team, rule }) => ({ team, rule })), ...supporting.map((team) => ({ team, rule: { kind: 'any' } as ApprovalRule }))];
+  if (wanted.length === 0) return [];
   const members = await db
     .select({ team: teamMembers.team, email: users.email })
     .from(teamMembers)
     .innerJoin(users, eq(users.id, teamMembers.userId))
-    .where(and(inArray(teamMembers.team, names), eq(users.active, true)))
+    .where(and(inArray(teamMembers.team, wanted.map((w) => w.team)), eq(users.active, true)))
     .orderBy(users.email);
-  return names.map((name): ApproverGroup => ({ name, members: members.filter((m) => m.team === name).map((m) => m.email), rule: { kind: 'any' } }));
+  return wanted.map(({ team, rule }): ApproverGroup => ({ name: team, members: members.filter((m) => m.team === team).map((m) => m.email), rule }));
 }

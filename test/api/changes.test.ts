@@ -68,10 +68,16 @@ describe('changes', () => {
     const assessed = await command(requester, number, 'assess');
     expect(assessed.body).toMatchObject({ status: 'assess', details: { assessment: { conflictingChanges: [], freezes: [] } } });
 
-    const requested = await command(requester, number, 'request-approval', { rules: [{ group: 'dba', rule: { kind: 'quorum', count: 2 } }] });
+    // Database changes need two DBAs: an approval rule, held as data.
+    const rule = await stack.api('POST', '/api/v1/change-approval-rules', { token: cm1.token, body: { ciClass: 'database', team: 'dba', rule: { kind: 'quorum', count: 2 } } });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    const requested = await command(requester, number, 'request-approval');
     expect(requested.status, JSON.stringify(requested.body)).toBe(200);
     expect(requested.body.status).toBe('authorize');
-    expect(requested.body.details.approval.groups.map((g: { name: string }) => g.name)).toEqual(['change managers', 'dba']);
+    expect(requested.body.details.approval.groups.map((g: { name: string; rule: unknown }) => [g.name, g.rule])).toEqual([
+      ['change managers', { kind: 'any' }],
+      ['dba', { kind: 'quorum', count: 2 }],
+    ]);
 
     // The requester cannot approve their own change; a stranger is not an approver.
     expect((await command(requester, number, 'approve')).status).toBe(403);
@@ -219,11 +225,28 @@ describe('changes', () => {
     });
   });
 
-  it('keeps changes to staff, standard changes to change managers, and refuses a window that ends before it starts', async () => {
+  it('raises a standard change from its pre-approved template, within the template\'s longest window', async () => {
+    const template = await stack.api('POST', '/api/v1/change-templates', {
+      token: cm1.token,
+      body: { name: 'Rotate TLS certificate', risk: 'low', impact: 3, urgency: 3, implementationPlan: 'certbot renew', backoutPlan: 'Restore the old certificate', maxDurationMinutes: 30 },
+    });
+    expect(template.status, JSON.stringify(template.body)).toBe(201);
+    const standard = { changeType: 'standard', templateId: template.body.id, ciIds: [databaseCi], plannedStart: inSeconds(3600), plannedEnd: inSeconds(3600 + 1200) };
+    const created = await stack.api('POST', '/api/v1/changes', { token: requester.token, body: standard });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ status: 'scheduled', title: 'Rotate TLS certificate', impact: 3, details: { changeType: 'standard', risk: 'low', implementationPlan: 'certbot renew' } });
+    const tooLong = await stack.api('POST', '/api/v1/changes', { token: requester.token, body: { ...standard, plannedEnd: inSeconds(3600 + 7200) } });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.errors).toEqual([expect.objectContaining({ field: 'plannedEnd' })]);
+    const unknown = await stack.api('POST', '/api/v1/changes', { token: requester.token, body: { ...standard, templateId: '6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e' } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'templateId' })]);
+    const { templateId: _omitted, ...withoutTemplate } = standard;
+    expect((await stack.api('POST', '/api/v1/changes', { token: requester.token, body: withoutTemplate })).status).toBe(400);
+  });
+
+  it('keeps changes to staff and refuses a window that ends before it starts', async () => {
     expect((await stack.api('GET', '/api/v1/changes', { token: endUser.token })).status).toBe(403);
-    expect((await stack.api('POST', '/api/v1/changes', { token: requester.token, body: rfc({ changeType: 'standard' }) })).status).toBe(403);
-    const standard = await stack.api('POST', '/api/v1/changes', { token: cm1.token, body: rfc({ changeType: 'standard' }) });
-    expect(standard.body.status).toBe('scheduled');
     const backwards = await stack.api('POST', '/api/v1/changes', { token: requester.token, body: rfc({ plannedStart: inSeconds(7200), plannedEnd: inSeconds(3600) }) });
     expect(backwards.status).toBe(400);
     expect(backwards.body.errors).toEqual([expect.objectContaining({ field: 'plannedEnd' })]);

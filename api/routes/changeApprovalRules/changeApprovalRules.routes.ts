@@ -1,20 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { approvalRuleSchema } from '../../../domain/approvals';
 import { CI_CLASSES } from '../../../domain/cmdb';
 import { problemResponses } from '../../problem';
 import { atLeastOneField, listOf, paginationQuery, teamNameSchema } from '../../schemas';
 import { security, tags, WRITERS } from '../changeTemplates/changeConfiguration';
 import { historyRoute, idParam } from '../organizations/catalog';
 
-/** The most approvals a quorum may ask for, as the approval round accepts it. */
-const MAX_QUORUM = 100;
-
-export const approvalRuleSchema = z
-  .discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('all') }),
-    z.strictObject({ kind: z.literal('any') }),
-    z.strictObject({ kind: z.literal('quorum'), count: z.number().int().min(1).max(MAX_QUORUM) }),
-  ])
-  .openapi('ApprovalRule', { description: 'How many of the team must approve: every member, any one, or a count (a quorum)' });
 
 export const changeApprovalRuleSchema = z
   .object({

@@ -2,7 +2,9 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { z } from 'zod';
 import { changeCalendar } from '../../../db/changeConflicts';
 import { userByEmail, type User } from '../../../db/people';
-import type { requestApprovalBody } from '../../../domain/change';
+import type { CreateChange, requestApprovalBody, StandardChangeRequest } from '../../../domain/change';
+import type { Level } from '../../../domain/priority';
+import { activeTemplate } from '../../../db/changeRules';
 import type { ChangeCommand } from '../../../domain/changeLifecycle';
 import type { TicketView } from '../../../domain/ticket';
 import type { AppEnv } from '../../context';
@@ -25,14 +27,34 @@ async function findChange({ db, temporal }: Deps, number: string, find = ticketT
   return ticket;
 }
 
-/** Standard changes are pre-approved: only change managers may raise one without a board. */
+/**
+ * A standard change is its pre-approved template applied to CIs and a window:
+ * the template's plans, risk, impact and urgency, within its longest window.
+ */
+async function fromTemplate(db: Deps['db'], body: StandardChangeRequest): Promise<CreateChange> {
+  const template = await activeTemplate(db, body.templateId);
+  if (!template) throw unprocessable('templateId', `no active change template ${body.templateId}`);
+  const minutes = (Date.parse(body.plannedEnd) - Date.parse(body.plannedStart)) / 60_000;
+  if (minutes > template.maxDurationMinutes) throw unprocessable('plannedEnd', `${template.name} allows a window of at most ${template.maxDurationMinutes} minutes`);
+  const { templateId: _t, ...change } = body;
+  return {
+    ...change,
+    title: body.title ?? template.name,
+    description: body.description || template.description,
+    impact: template.impact as Level,
+    urgency: template.urgency as Level,
+    risk: template.risk as CreateChange['risk'],
+    implementationPlan: template.implementationPlan,
+    backoutPlan: template.backoutPlan,
+  };
+}
+
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   const user = c.get('user');
   requireStaff(user);
   const body = c.req.valid('json');
-  if (body.changeType === 'standard' && !hasRole(user, 'change_manager')) throw forbidden('only change managers may raise a pre-approved (standard) change');
   const deps = c.get('deps');
-  const { fixFor, ...change } = body;
+  const { fixFor, ...change } = body.changeType === 'standard' ? await fromTemplate(deps.db, body) : body;
   if (fixFor) {
     const problem = await ticketToRead(deps.db, deps.temporal, fixFor);
     if (!problem || problem.type !== 'problem') throw unprocessable('fixFor', `no problem ${fixFor}`);
