@@ -48,7 +48,7 @@ const HELP: Record<string, string> = {
   worker: `tempodesk worker
 
   Runs a worker alone, against shared services; run as many as load needs.
-  Needs TEMPORAL_ADDRESS and DATABASE_URL; reads TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, LOG_LEVEL.`,
+  Needs TEMPORAL_ADDRESS and DATABASE_URL; reads TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPODESK_SIGNING_KEY, LOG_LEVEL.`,
   migrate: `tempodesk migrate
 
   Applies database migrations and seed data to DATABASE_URL (or the embedded PGlite
