@@ -12,18 +12,21 @@ import { checkAssignment } from './checks';
 import { checkCis, checkService, serviceOfCis, servicesImpactedBy } from './cmdbContext';
 
 export const CHANGE_MANAGERS = 'change managers';
+export const ADVISORY_BOARD = 'change advisory board';
 export const EMERGENCY_BOARD = 'emergency board';
 /** How long a board has by default: two days for a CAB, an hour for an emergency board. */
 const DEFAULT_DUE_SECONDS = { normal: 48 * 3600, emergency: 3600 } as const;
 
-async function changeManagers(db: Database): Promise<string[]> {
+/** Active users who hold the role itself (admins hold every role, but sit on no board unless named to it). */
+async function holdersOf(db: Database, role: 'change_manager' | 'approver'): Promise<string[]> {
   const rows = await db
     .select({ email: users.email })
     .from(users)
-    .where(and(eq(users.active, true), arrayContains(users.roles, ['change_manager'])))
+    .where(and(eq(users.active, true), arrayContains(users.roles, [role])))
     .orderBy(users.email);
   return rows.map((r) => r.email);
 }
+const changeManagers = (db: Database) => holdersOf(db, 'change_manager');
 
 /** A new change as its workflow takes it: references checked, the service derived from the CIs, the change managers of the day. */
 export async function newChangeInput(db: Database, body: Omit<CreateChange, 'fixFor'>): Promise<Omit<NewChange, 'number' | 'createdBy' | 'fixFor'>> {
@@ -57,7 +60,8 @@ export async function assessmentOf(db: Database, change: TicketView): Promise<As
 }
 
 /**
- * Who authorizes a change: the change managers; the teams the approval rules
+ * Who authorizes a change: the change managers; the standing change advisory
+ * board (users with the approver role); the teams the approval rules
  * name for the classes of its CIs and the services they affect (database CIs:
  * the DBA team), each deciding by its rule; and the teams supporting those CIs
  * and services, any one member deciding. A request may set a group's rule. An
@@ -73,9 +77,13 @@ export async function approverGroups(
   const details = change.details as { changeType: 'normal' | 'emergency'; requester: string };
   const rules = new Map((request.rules ?? []).map((r) => [r.group, r.rule]));
   const managers = await changeManagers(db);
-  const teams = details.changeType === 'emergency' ? [] : await teamsFor(db, change);
-  const board: ApproverGroup = { name: details.changeType === 'emergency' ? EMERGENCY_BOARD : CHANGE_MANAGERS, members: managers, rule: { kind: 'any' } };
-  const groups = [board, ...teams].map((g): ApproverGroup => ({ ...g, rule: rules.get(g.name) ?? g.rule }));
+  const emergency = details.changeType === 'emergency';
+  const teams = emergency ? [] : await teamsFor(db, change);
+  // Users with the approver role form the standing CAB of normal changes, when there are any.
+  const advisors = emergency ? [] : await holdersOf(db, 'approver');
+  const board: ApproverGroup = { name: emergency ? EMERGENCY_BOARD : CHANGE_MANAGERS, members: managers, rule: { kind: 'any' } };
+  const cab: ApproverGroup[] = advisors.length ? [{ name: ADVISORY_BOARD, members: advisors, rule: { kind: 'any' } }] : [];
+  const groups = [board, ...cab, ...teams].map((g): ApproverGroup => ({ ...g, rule: rules.get(g.name) ?? g.rule }));
   const unknown = [...rules.keys()].find((name) => !groups.some((g) => g.name === name));
   if (unknown !== undefined) throw unprocessable('rules', `no group of approvers named ${unknown}; the groups are ${groups.map((g) => g.name).join(', ')}`);
   const empty = groups.find((g) => g.members.filter((m) => m !== details.requester).length === 0);

@@ -253,4 +253,19 @@ describe('changes', () => {
     const unknownCi = await stack.api('POST', '/api/v1/changes', { token: requester.token, body: rfc({ ciIds: ['6f1c1d1e-2b2b-4c4c-8d8d-9e9e9e9e9e9e'] }) });
     expect(unknownCi.status).toBe(422);
   });
+
+  it('seats users with the approver role on the CAB of normal changes, not on an emergency board', async () => {
+    const advisor = await stack.user(['approver'], 'advisor@example.com');
+    const normal = await open(requester, rfc());
+    await command(requester, normal, 'assess');
+    const requested = await command(requester, normal, 'request-approval');
+    const cab = requested.body.details.approval.groups.find((g: { name: string }) => g.name === 'change advisory board');
+    expect(cab).toEqual({ name: 'change advisory board', members: [advisor.email], rule: { kind: 'any' } });
+    expect((await command(advisor, normal, 'approve', { comment: 'CAB agrees' })).body.details.approval.decisions).toEqual([
+      expect.objectContaining({ approver: advisor.email, group: 'change advisory board', decision: 'approve' }),
+    ]);
+    const emergency = await open(requester, rfc({ changeType: 'emergency' }));
+    const board = (await command(requester, emergency, 'request-approval')).body.details.approval.groups;
+    expect(board.map((g: { name: string }) => g.name)).toEqual(['emergency board']);
+  });
 });
