@@ -103,7 +103,7 @@ export function ticketViewSchema<S extends readonly [string, ...string[]], D ext
   return z
     .object({
       number: z.string().openapi({ example }),
-      type: z.enum(['incident', 'service_request', 'problem', 'change']),
+      type: z.enum(['incident', 'service_request', 'problem', 'change', 'task']),
       title: z.string(),
       description: z.string(),
       category: z.string().nullable(),

@@ -21,6 +21,7 @@ export const ROLES = [
   'approver',
   'configuration_manager',
   'service_manager',
+  'catalog_manager',
   'admin',
 ] as const;
 export type Role = (typeof ROLES)[number];

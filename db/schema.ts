@@ -20,6 +20,7 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import type { Holiday, WeeklyHours } from '../domain/calendar';
+import type { ApprovalLevel, FormField, TaskTemplate } from '../domain/catalog';
 import type { SlaTargets } from '../domain/sla';
 import type { FieldChange, TicketView } from '../domain/ticket';
 
@@ -47,6 +48,8 @@ export const users = pgTable('users', {
   roles: text('roles').array().notNull(),
   /** The organization the user belongs to: what their tickets are filed under, and what a portal power user sees. */
   organizationId: uuid('organization_id').references(() => organizations.id),
+  /** Who approves this user's requests when a catalog item asks for their manager. */
+  managerId: uuid('manager_id').references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
   /** Deactivated people keep their history but can no longer sign in. */
   active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
@@ -338,6 +341,7 @@ export const incidentNumberSeq = pgSequence('incident_number_seq', { startWith: 
 export const problemNumberSeq = pgSequence('problem_number_seq', { startWith: 1 });
 export const changeNumberSeq = pgSequence('change_number_seq', { startWith: 1 });
 export const serviceRequestNumberSeq = pgSequence('service_request_number_seq', { startWith: 1 });
+export const taskNumberSeq = pgSequence('task_number_seq', { startWith: 1 });
 
 /** The read model: one row per ticket of any type, written only by the projection activity. */
 export const tickets = pgTable(
@@ -454,6 +458,25 @@ export const freezeWindows = pgTable(
   },
   (t) => [index('freeze_windows_period_idx').on(t.startsAt, t.endsAt), check('freeze_windows_ordered', sql`starts_at < ends_at`)],
 );
+
+/** The service catalog: what end users may order, with its form, approvals, fulfilment tasks and SLA (domain/catalog.ts). */
+export const catalogItems = pgTable('catalog_items', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  category: text('category').notNull(),
+  description: text('description').notNull().default(''),
+  form: jsonb('form').$type<FormField[]>().notNull().default([]),
+  approvals: jsonb('approvals').$type<ApprovalLevel[]>().notNull().default([]),
+  costField: text('cost_field'),
+  price: numeric('price', { precision: 14, scale: 2 }),
+  tasks: jsonb('tasks').$type<TaskTemplate[]>().notNull().default([]),
+  taskOrder: text('task_order').notNull().default('parallel'),
+  /** The fulfilment SLA; null: the default SLA. */
+  slaId: uuid('sla_id').references(() => slas.id),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
 
 /**
  * Pre-approved changes (ITIL standard changes): what a change manager once

@@ -3,6 +3,8 @@ export const TICKET_PREFIXES = {
   service_request: 'REQ',
   problem: 'PRB',
   change: 'CHG',
+  /** Fulfilment tasks of service requests: tickets of their own, assigned to their teams. */
+  task: 'TSK',
 } as const;
 
 export type TicketType = keyof typeof TICKET_PREFIXES;
@@ -19,7 +21,7 @@ export function formatTicketNumber(type: TicketType, sequence: number): string {
   return `${TICKET_PREFIXES[type]}${String(sequence).padStart(6, '0')}`;
 }
 
-const NUMBER_PATTERN = /^(INC|REQ|PRB|CHG)(\d{6,})$/;
+const NUMBER_PATTERN = /^(INC|REQ|PRB|CHG|TSK)(\d{6,})$/;
 
 export function parseTicketNumber(number: string): { type: TicketType; sequence: number } | null {
   const match = NUMBER_PATTERN.exec(number);

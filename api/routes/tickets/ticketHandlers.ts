@@ -11,7 +11,7 @@ import { findTicket } from '../../tickets/readModel';
 import { Accepted, sendCommand, TicketWorkflowClosed } from '../../tickets/workflows';
 
 /** Where each type's tickets live in the API. */
-const COLLECTIONS: Record<TicketType, string> = { incident: 'incidents', problem: 'problems', change: 'changes', service_request: 'requests' };
+const COLLECTIONS: Record<TicketType, string> = { incident: 'incidents', problem: 'problems', change: 'changes', service_request: 'requests', task: 'tasks' };
 export const ticketLocation = (number: string) => `/api/v1/${COLLECTIONS[parseTicketNumber(number)?.type ?? 'incident']}/${number}`;
 
 /** What a 202 says: the ticket has the request and will act on it; retry with the same key to learn the outcome. */
