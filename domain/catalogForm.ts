@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { approvalRuleSchema } from './approvals';
-import { FIELD_TYPES, TASK_ORDERS, type CatalogItemSpec, type FieldType, type FormField, type TaskTemplate } from './catalog';
+import { FIELD_TYPES, TASK_ORDERS, type ApprovalLevel, type CatalogItemSpec, type FieldType, type FormField, type TaskTemplate } from './catalog';
 import { LIMITS } from './incident';
 import { requiredText, storableString } from './text';
 
@@ -323,6 +323,6 @@ export function costOf(spec: Pick<CatalogItemSpec, 'costField' | 'price'>, answe
 }
 
 /** The levels an order of this cost goes through, in order: those without a minimum cost, and those whose minimum it reaches. */
-export function applicableLevels<L extends { minimumCost?: number }>(levels: readonly L[], cost: number): L[] {
+export function applicableLevels(levels: readonly ApprovalLevel[], cost: number): ApprovalLevel[] {
   return levels.filter((level) => level.minimumCost === undefined || level.minimumCost <= cost);
 }
