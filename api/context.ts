@@ -9,6 +9,8 @@ export interface AppDeps {
   taskQueue: string;
   /** Quiet period after which a resolved incident closes itself. */
   autoCloseSeconds: number;
+  /** How long a request's approvers have before reminders and escalation; two days unless set (tests set seconds). */
+  approvalDueSeconds?: number;
   /** Where request logs go; none: requests are not logged. */
   logger?: Logger;
   /** Origins a browser may call the API from (TEMPODESK_CORS_ORIGINS); none: no CORS headers. */

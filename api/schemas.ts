@@ -7,6 +7,7 @@ import { PROBLEM_STATUSES } from '../domain/problemLifecycle';
 import { approvalRuleSchema } from '../domain/approvals';
 import { CHANGE_OUTCOMES, RISKS } from '../domain/change';
 import { CHANGE_STATUSES, CHANGE_TYPES } from '../domain/changeLifecycle';
+import { REQUEST_STATUSES, TASK_STATUSES } from '../domain/requestLifecycle';
 import { LIMITS } from '../domain/incident';
 import { LINK_RELATIONS, type TicketView } from '../domain/ticket';
 import { badRequest } from './problem';
@@ -154,6 +155,21 @@ export const problemSchema = ticketViewSchema(
 );
 
 
+/** An approval round as tickets show it: its groups, their rules and the decisions so far. */
+const approvalRoundSchema = z
+  .object({
+    groups: z.array(z.object({ name: z.string(), members: z.array(z.string()), rule: approvalRuleSchema })),
+    decisions: z.array(z.object({ approver: z.string(), group: z.string(), decision: z.enum(['approve', 'reject']), comment: z.string(), at: z.number() })),
+    requester: z.string(),
+    requestedAt: z.number(),
+    remindAt: z.number(),
+    dueAt: z.number().openapi({ description: 'Milliseconds since the epoch; the round escalates then' }),
+    reminded: z.boolean(),
+    escalated: z.boolean(),
+  })
+  .nullable()
+  .openapi('ApprovalRound');
+
 export const changeSchema = ticketViewSchema(
   'Change',
   'CHG000042',
@@ -174,19 +190,7 @@ export const changeSchema = ticketViewSchema(
           freezes: z.array(z.object({ id: z.string(), name: z.string(), startsAt: z.string(), endsAt: z.string() })),
         })
         .nullable(),
-      approval: z
-        .object({
-          groups: z.array(z.object({ name: z.string(), members: z.array(z.string()), rule: approvalRuleSchema })),
-          decisions: z.array(z.object({ approver: z.string(), group: z.string(), decision: z.enum(['approve', 'reject']), comment: z.string(), at: z.number() })),
-          requester: z.string(),
-          requestedAt: z.number(),
-          remindAt: z.number(),
-          dueAt: z.number().openapi({ description: 'Milliseconds since the epoch; the round escalates then' }),
-          reminded: z.boolean(),
-          escalated: z.boolean(),
-        })
-        .nullable()
-        .openapi({ description: 'The approval round: its groups, their rules and the decisions so far' }),
+      approval: approvalRoundSchema,
       outcome: z.enum(CHANGE_OUTCOMES).nullable(),
       review: z.string().nullable(),
       windowOpenedAt: z.string().nullable(),
@@ -195,6 +199,48 @@ export const changeSchema = ticketViewSchema(
       requester: z.string(),
     })
     .openapi('ChangeDetails'),
+);
+
+export const serviceRequestSchema = ticketViewSchema(
+  'ServiceRequest',
+  'REQ000042',
+  REQUEST_STATUSES,
+  z
+    .object({
+      itemId: z.uuid(),
+      itemName: z.string(),
+      answers: z.record(z.string(), z.unknown()),
+      cost: z.number(),
+      levels: z.array(z.object({ group: z.object({ name: z.string(), members: z.array(z.string()), rule: approvalRuleSchema }) })),
+      level: z.number().int().openapi({ description: 'The approval level being decided (0-based); the number of levels once all approved' }),
+      approval: approvalRoundSchema,
+      approvalDueSeconds: z.number().int(),
+      escalateTo: z.array(z.string()),
+      tasks: z.array(
+        z.object({
+          key: z.string(),
+          title: z.string(),
+          team: z.string(),
+          instructions: z.string(),
+          after: z.array(z.string()),
+          number: z.string().nullable().openapi({ description: 'The task ticket running it now; null until it starts' }),
+          status: z.enum(['waiting', 'open', 'in_progress', 'complete', 'failed', 'cancelled']),
+          failure: z.string().nullable(),
+        }),
+      ),
+      taskOrder: z.enum(['sequential', 'parallel']),
+      spareNumbers: z.array(z.string()),
+      requester: z.string(),
+      question: z.string().nullable().openapi({ description: "A fulfiler's open question to the requester" }),
+    })
+    .openapi('ServiceRequestDetails'),
+);
+
+export const taskSchema = ticketViewSchema(
+  'FulfilmentTask',
+  'TSK000042',
+  TASK_STATUSES,
+  z.object({ key: z.string(), request: z.string().openapi({ example: 'REQ000042' }) }).openapi('FulfilmentTaskDetails'),
 );
 
 export const ticketSchema = ticketViewSchema(

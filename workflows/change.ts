@@ -3,7 +3,6 @@ import { openRound } from '../domain/approvals';
 import { changeCommandSchemas, type ChangeDetails, type CreateChange } from '../domain/change';
 import { CHANGE_LIFECYCLES, type ChangeCommand, type ChangeStatus } from '../domain/changeLifecycle';
 import { priorityOf } from '../domain/priority';
-import type { SlaPolicy } from '../domain/sla';
 import { startClock } from '../domain/slaClock';
 import type { Link, Recipient } from '../domain/ticket';
 import type { WindowConflicts } from '../activities/types';
@@ -12,7 +11,7 @@ import { commandBuilder, refuse, registerCommands } from './kernel/commands';
 import { runUntilDone, type Deadline } from './kernel/lifecycle';
 import { registerLinkHandlers, tellLinked } from './kernel/links';
 import { snapshotUpdate, UNPROCESSABLE, viewQuery } from './kernel/messages';
-import { openTicketState, Ticket, upgradeState, type TicketState } from './kernel/ticket';
+import { NO_SLA, openTicketState, Ticket, upgradeState, type TicketState } from './kernel/ticket';
 
 export interface NewChange extends Omit<CreateChange, 'category' | 'serviceId' | 'fixFor' | 'assignmentGroup' | 'assignee'> {
   number: string;
@@ -32,14 +31,6 @@ export type ChangeInput = { create: NewChange } | { carried: TicketState };
 const SYSTEM = 'system';
 const WINDOW_CHECK = 'window-conflicts';
 
-/** Changes are measured by their window and their approval round, not by SLA clocks: the kernel's clocks run untargeted. */
-const NO_SLA: SlaPolicy = {
-  id: 'none',
-  name: 'No SLA',
-  targets: Object.fromEntries(['1', '2', '3', '4', '5'].map((p) => [p, { responseSeconds: null, resolutionSeconds: null }])) as SlaPolicy['targets'],
-  warnAtPercent: 75,
-  calendar: { kind: '24x7' },
-};
 
 /**
  * A change (ITIL Change Enablement, ServiceNow's states): assessed against

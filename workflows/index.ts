@@ -2,3 +2,5 @@
 export { incident } from './incident';
 export { problem } from './problem';
 export { change } from './change';
+export { serviceRequest } from './serviceRequest';
+export { task } from './task';

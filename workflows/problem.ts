@@ -3,14 +3,13 @@ import type { Level } from '../domain/priority';
 import { priorityOf } from '../domain/priority';
 import { problemCommandSchemas, type IncidentPolicy, type ProblemDetails } from '../domain/problem';
 import { problemLifecycle, type ProblemCommand, type ProblemStatus } from '../domain/problemLifecycle';
-import type { SlaPolicy } from '../domain/sla';
 import { startClock } from '../domain/slaClock';
 import type { Link } from '../domain/ticket';
 import { commandBuilder, registerCommands } from './kernel/commands';
 import { runUntilDone } from './kernel/lifecycle';
 import { link, registerLinkHandlers, tellLinked } from './kernel/links';
 import { snapshotUpdate, viewQuery } from './kernel/messages';
-import { openTicketState, Ticket, upgradeState, type TicketState } from './kernel/ticket';
+import { NO_SLA, openTicketState, Ticket, upgradeState, type TicketState } from './kernel/ticket';
 
 const SYSTEM = 'system';
 
@@ -34,20 +33,6 @@ export interface NewProblem {
 
 export type ProblemInput = { create: NewProblem } | { carried: TicketState };
 
-/**
- * Problems carry no SLA clocks: their timescale is investigation, not
- * response. The kernel's clocks run untargeted, so they never warn or breach.
- */
-const NO_SLA: SlaPolicy = {
-  id: 'none',
-  name: 'No SLA',
-  targets: { '1': untargeted(), '2': untargeted(), '3': untargeted(), '4': untargeted(), '5': untargeted() },
-  warnAtPercent: 75,
-  calendar: { kind: '24x7' },
-};
-function untargeted() {
-  return { responseSeconds: null, resolutionSeconds: null };
-}
 
 /**
  * A problem, from suspicion to closure (ITIL Problem Management): logged,

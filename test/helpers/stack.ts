@@ -33,7 +33,7 @@ export interface Stack {
  * its own task queue of the shared dev server, and the API on a real port.
  */
 export async function startStack(
-  options: { autoCloseSeconds?: number; temporalAddress?: string; workflowBundlePath?: string; wrapActivities?: WorkerOptions['wrapActivities']; signingKey?: string } = {},
+  options: { autoCloseSeconds?: number; temporalAddress?: string; workflowBundlePath?: string; wrapActivities?: WorkerOptions['wrapActivities']; signingKey?: string; approvalDueSeconds?: number } = {},
 ): Promise<Stack> {
   // Under vitest, the shared dev server and bundle from globalSetup; scripts pass their own.
   const provided = options.temporalAddress ? null : (await import('vitest')).inject;
@@ -67,7 +67,7 @@ export async function startStack(
 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = createApp({ db: database.db, temporal: client, taskQueue, autoCloseSeconds });
+  const app = createApp({ db: database.db, temporal: client, taskQueue, autoCloseSeconds, approvalDueSeconds: options.approvalDueSeconds });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

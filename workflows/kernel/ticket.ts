@@ -58,6 +58,19 @@ export type TicketFields = Pick<
   | 'ciIds'
 >;
 
+/**
+ * The policy of ticket types measured by something else than SLA clocks
+ * (problems by investigation, changes by their window and approvals, tasks by
+ * their request): the kernel's clocks run untargeted and never warn or breach.
+ */
+export const NO_SLA: SlaPolicy = {
+  id: 'none',
+  name: 'No SLA',
+  targets: Object.fromEntries(['1', '2', '3', '4', '5'].map((p) => [p, { responseSeconds: null, resolutionSeconds: null }])) as SlaPolicy['targets'],
+  warnAtPercent: 75,
+  calendar: { kind: '24x7' },
+};
+
 /** How many command IDs a ticket remembers: far more than any client retries within a run's life. */
 const SEEN_COMMANDS_KEPT = 500;
 

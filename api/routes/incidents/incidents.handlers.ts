@@ -19,7 +19,7 @@ import { authorizeCommand } from './commandPolicy';
 import { servicesImpactedBy, ticketCmdbFacts } from '../../tickets/cmdbContext';
 import { slaPolicy } from '../../tickets/slaSelection';
 import { mayRead, organizationInView } from '../../tickets/visibility';
-import { callerHistory } from './historyPolicy';
+import { callerHistory } from '../../tickets/historyPolicy';
 import type * as routes from './incidents.routes';
 
 /**

@@ -48,7 +48,8 @@ const acceptedResponse = {
   },
 };
 
-export function ticketRoutes<C extends string, B extends z.ZodType, V extends z.ZodType>(spec: TicketRouteSpec<C, B, V>) {
+/** The routes of a ticket type whose tickets are opened by other tickets (fulfilment tasks): reading and commands. */
+export function ticketReadRoutes<C extends string, V extends z.ZodType>(spec: Omit<TicketRouteSpec<C, z.ZodType, V>, 'create'> & { create?: TicketRouteSpec<C, z.ZodType, V>['create'] }) {
   const { path, noun, type } = spec;
   const tags = [spec.tag];
   const example = `${TICKET_PREFIXES[type]}000042`;
@@ -59,31 +60,12 @@ export function ticketRoutes<C extends string, B extends z.ZodType, V extends z.
       .openapi({ param: { name: 'number', in: 'path' }, example }),
   });
   const content = { 'application/json': { schema: spec.view } };
-  const opened = { 'application/json': { schema: spec.create.answer ?? spec.view } };
   const readRefusals = spec.readers === 'staff' ? ([400, 401, 403] as const) : ([400, 401] as const);
   const statusList = z
     .string()
     .max(200)
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(z.enum(spec.statuses)).min(1));
-
-  const create = createRoute({
-    method: 'post',
-    path,
-    tags,
-    security,
-    summary: spec.create.summary,
-    description:
-      `Send an \`Idempotency-Key\` header to make retries safe: the same key returns the same ${noun} (200) instead of a second one, for 24 hours. ` +
-      'The answer comes from the workflow itself; lists and search follow within a second.',
-    request: { headers: idempotencyHeader, body: { required: true, content: { 'application/json': { schema: spec.create.schema.meta({ id: spec.create.id }) as B } } } },
-    responses: {
-      201: { description: 'Opened', content: opened },
-      200: { description: 'Already opened with this Idempotency-Key', content: opened },
-      202: acceptedResponse,
-      ...problemResponses(400, 401, 403, 409, 422, 503),
-    },
-  });
 
   const list = createRoute({
     method: 'get',
@@ -103,7 +85,7 @@ export function ticketRoutes<C extends string, B extends z.ZodType, V extends z.
       }),
     },
     responses: {
-      200: { description: `${noun}s`, content: { 'application/json': { schema: listOf(spec.view, `${spec.create.id.replace(/^New/, '')}List`) } } },
+      200: { description: `${noun}s`, content: { 'application/json': { schema: listOf(spec.view, `${noun[0]!.toUpperCase()}${noun.slice(1)}List`) } } },
       ...problemResponses(...readRefusals),
     },
   });
@@ -152,5 +134,31 @@ export function ticketRoutes<C extends string, B extends z.ZodType, V extends z.
     }),
   }));
 
-  return { create, list, get, history, commands };
+  return { list, get, history, commands };
+}
+
+/** Every route of a ticket type opened through the API. */
+export function ticketRoutes<C extends string, B extends z.ZodType, V extends z.ZodType>(spec: TicketRouteSpec<C, B, V>) {
+  const { path, noun } = spec;
+  const tags = [spec.tag];
+  const opened = { 'application/json': { schema: spec.create.answer ?? spec.view } };
+  const create = createRoute({
+    method: 'post',
+    path,
+    tags,
+    security,
+    summary: spec.create.summary,
+    description:
+      `Send an \`Idempotency-Key\` header to make retries safe: the same key returns the same ${noun} (200) instead of a second one, for 24 hours. ` +
+      'The answer comes from the workflow itself; lists and search follow within a second.',
+    request: { headers: idempotencyHeader, body: { required: true, content: { 'application/json': { schema: spec.create.schema.meta({ id: spec.create.id }) as B } } } },
+    responses: {
+      201: { description: 'Opened', content: opened },
+      200: { description: 'Already opened with this Idempotency-Key', content: opened },
+      202: acceptedResponse,
+      ...problemResponses(400, 401, 403, 409, 422, 503),
+    },
+  });
+
+  return { create, ...ticketReadRoutes(spec) };
 }
