@@ -14,6 +14,7 @@ import { createRouter, openApiDocument } from './openapi';
 import { problemResponse } from './problem';
 import admin from './routes/admin/admin.index';
 import calendars from './routes/calendars/calendars.index';
+import catalogItems from './routes/catalogItems/catalogItems.index';
 import changeApprovalRules from './routes/changeApprovalRules/changeApprovalRules.index';
 import changeTemplates from './routes/changeTemplates/changeTemplates.index';
 import ciRelations from './routes/ciRelations/ciRelations.index';
@@ -68,7 +69,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', problems).route('/', changes).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts).route('/', freezeWindows).route('/', changeTemplates).route('/', changeApprovalRules);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', problems).route('/', changes).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts).route('/', freezeWindows).route('/', changeTemplates).route('/', changeApprovalRules).route('/', catalogItems);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(

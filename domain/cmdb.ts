@@ -46,5 +46,5 @@ export const CONTRACT_KINDS = ['customer', 'provider'] as const;
 export type ContractKind = (typeof CONTRACT_KINDS)[number];
 
 /** What a history row is about: every change to one of these is recorded, attribute by attribute. */
-export const HISTORY_SUBJECTS = ['ci', 'service', 'contract', 'organization', 'contact', 'calendar', 'freeze_window', 'change_template', 'change_approval_rule'] as const;
+export const HISTORY_SUBJECTS = ['ci', 'service', 'contract', 'organization', 'contact', 'calendar', 'freeze_window', 'change_template', 'change_approval_rule', 'catalog_item'] as const;
 export type HistorySubject = (typeof HISTORY_SUBJECTS)[number];

@@ -50,7 +50,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 export const hasRole = (user: User, ...roles: Role[]) => user.active && user.roles.some((r) => r === 'admin' || roles.includes(r));
 
 /** The IT organization: everyone but end users (and portal power users), who work tickets or keep the configuration. A deactivated user is not staff. */
-export const STAFF: Role[] = ['agent', 'problem_manager', 'change_manager', 'change_supervisor', 'implementer', 'approver', 'configuration_manager', 'service_manager'];
+export const STAFF: Role[] = ['agent', 'problem_manager', 'change_manager', 'change_supervisor', 'implementer', 'approver', 'configuration_manager', 'service_manager', 'catalog_manager'];
 export const isStaff = (user: User) => hasRole(user, ...STAFF);
 export function requireStaff(user: User): void {
   if (!isStaff(user)) throw forbidden(`this needs one of the roles ${['admin', ...STAFF].join(', ')}`);

@@ -93,7 +93,7 @@ describe('changing users', () => {
     }
     // Kept: the user, listed as inactive, and what they did.
     expect((await stack.api('GET', `${BASE}/users?active=false&email=${dana.email}`)).body.items).toEqual([
-      { id, email: dana.email, name: dana.email, roles: ['agent'], active: false, organizationId: null },
+      { id, email: dana.email, name: dana.email, roles: ['agent'], active: false, organizationId: null, managerId: null },
     ]);
     expect((await stack.api('GET', `${BASE}/users?active=true&email=${dana.email}`)).body.items).toEqual([]);
     await eventually(async () => {
@@ -124,6 +124,44 @@ describe('changing users', () => {
     // Membership returns with them.
     expect((await stack.api('GET', `${BASE}/teams/dana-team`)).body.members).toEqual([dana.email]);
     expectProblem(await stack.api('DELETE', `${BASE}/users/00000000-0000-4000-8000-000000000000`), 404);
+  });
+
+  it('gives users a manager (admins only): an active user other than themselves, or none', async () => {
+    const boss = await stack.user(['agent'], 'boss@people.example');
+    const bossId = await idOf(boss.email);
+    const created = await stack.api('POST', `${BASE}/users`, { body: { email: 'report@people.example', name: 'Report', roles: ['end_user'], managerId: bossId } });
+    expect(created).toMatchObject({ status: 201, body: { user: { email: 'report@people.example', organizationId: null, managerId: bossId } } });
+    const id = created.body.user.id as string;
+    expect((await me(created.body.token)).body).toEqual({ id, email: 'report@people.example', name: 'Report', roles: ['end_user'], active: true, organizationId: null, managerId: bossId });
+    expect((await stack.api('GET', `${BASE}/users?email=report@people.example`)).body.items[0].managerId).toBe(bossId);
+    expect((await me(boss.token)).body.managerId).toBeNull();
+
+    // The user may not choose their own manager; an admin may change or clear it.
+    expectProblem(await stack.api('PATCH', `${BASE}/users/${id}`, { token: created.body.token, body: { managerId: null } }), 403);
+    expectProblem(await stack.api('PATCH', `${BASE}/users/${id}`, { token: created.body.token, body: { name: 'R', managerId: id } }), 403);
+    expect((await stack.api('PATCH', `${BASE}/users/${id}`, { body: { managerId: null, name: 'Report One' } })).body).toMatchObject({ name: 'Report One', managerId: null });
+    expect((await stack.api('PATCH', `${BASE}/users/${id}`, { body: { managerId: bossId } })).body).toMatchObject({ name: 'Report One', managerId: bossId });
+    // Other changes keep the manager.
+    expect((await stack.api('PATCH', `${BASE}/users/${id}`, { body: { roles: ['end_user', 'approver'] } })).body).toMatchObject({ managerId: bossId });
+    expect((await stack.api('DELETE', `${BASE}/users/${id}`)).body).toMatchObject({ active: false, managerId: bossId });
+    expect((await stack.api('PATCH', `${BASE}/users/${id}`, { body: { active: true } })).body.managerId).toBe(bossId);
+
+    // Unknown, deactivated, themselves: 422 naming managerId, nothing written.
+    expectProblem(await stack.api('PATCH', `${BASE}/users/${id}`, { body: { managerId: '00000000-0000-4000-8000-000000000000', name: 'Changed' } }), 422, 'managerId');
+    expectProblem(await stack.api('PATCH', `${BASE}/users/${id}`, { body: { managerId: id } }), 422, 'managerId');
+    const gone = await stack.user(['agent'], 'gone-boss@people.example');
+    const goneId = await idOf(gone.email);
+    await stack.api('DELETE', `${BASE}/users/${goneId}`);
+    expectProblem(await stack.api('PATCH', `${BASE}/users/${id}`, { body: { managerId: goneId } }), 422, 'managerId');
+    expectProblem(await stack.api('POST', `${BASE}/users`, { body: { email: 'orphan@people.example', name: 'O', roles: ['end_user'], managerId: goneId } }), 422, 'managerId');
+    expectProblem(await stack.api('POST', `${BASE}/users`, { body: { email: 'orphan@people.example', name: 'O', roles: ['end_user'], managerId: 'boss' } }), 400, 'managerId');
+    expect((await stack.api('GET', `${BASE}/users?email=orphan@people.example`)).body.items).toEqual([]);
+    expect((await stack.api('GET', `${BASE}/users/${id}/tokens`)).status).toBe(200);
+    expect((await stack.api('GET', `${BASE}/users?email=report@people.example`)).body.items[0]).toMatchObject({ name: 'Report One', managerId: bossId });
+    // Deactivating a manager keeps the link, as deactivation keeps everything else of theirs.
+    await stack.api('DELETE', `${BASE}/users/${bossId}`);
+    expect((await stack.api('GET', `${BASE}/users?email=report@people.example`)).body.items[0].managerId).toBe(bossId);
+    expectProblem(await stack.api('PATCH', `${BASE}/users/00000000-0000-4000-8000-000000000000`, { body: { managerId: await idOf(ADMIN_EMAIL) } }), 404);
   });
 
   it('never leaves the desk without an active admin (409), even when two admins remove each other at once', async () => {

@@ -18,12 +18,24 @@ import type { Database } from '../../../db/client';
 import { users } from '../../../db/schema';
 import type { AppEnv } from '../../context';
 import { requireRole } from '../../middleware/auth';
-import { badRequest, conflict, notFound } from '../../problem';
+import { badRequest, conflict, notFound, unprocessable } from '../../problem';
 import { atLeastOneField, cursorAfter, page } from '../../schemas';
-import { ORGANIZATION, requireReferences } from '../organizations/catalog';
+import { ORGANIZATION, requireReferences, USER } from '../organizations/catalog';
 import type * as routes from './users.routes';
 
-const publicUser = ({ id, email, name, roles, active, organizationId }: User) => ({ id, email, name, roles, active, organizationId });
+/** A user as the API shows them: with their manager, which signing in does not need (so User leaves it out). */
+type UserView = User & { managerId: string | null };
+const viewColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  roles: users.roles,
+  active: users.active,
+  organizationId: users.organizationId,
+  managerId: users.managerId,
+};
+
+const publicUser = ({ id, email, name, roles, active, organizationId, managerId }: UserView) => ({ id, email, name, roles, active, organizationId, managerId });
 const publicToken = ({ id, label, createdAt, expiresAt }: TokenInfo) => ({
   id,
   label,
@@ -42,19 +54,34 @@ async function existingUser(db: Database, id: string): Promise<User> {
   return user;
 }
 
+/** Where a user stands: their organization and their manager, both active when set. */
+interface Placement {
+  organizationId?: string | null;
+  managerId?: string | null;
+}
+
+async function requirePlacement(db: Database, { organizationId, managerId }: Placement) {
+  if (organizationId) await requireReferences(db, ORGANIZATION, organizationId, 'organizationId');
+  if (managerId) await requireReferences(db, USER, managerId, 'managerId');
+}
+
 /**
- * Changes a user and the organization they belong to in one transaction;
- * the organization must be an active one.
+ * Changes a user, the organization they belong to and their manager in one
+ * transaction; the organization and the manager must be active ones.
  */
-async function changeUser(db: Database, id: string, { organizationId, ...patch }: Parameters<typeof updateUser>[2] & { organizationId?: string | null }) {
+async function changeUser(db: Database, id: string, { organizationId, managerId, ...patch }: Parameters<typeof updateUser>[2] & Placement): Promise<UserView> {
+  // Their own requests would wait for their own approval.
+  if (managerId === id) throw unprocessable('managerId', 'a user cannot be their own manager');
+  const placement = { organizationId, managerId };
   try {
     return await db.transaction(async (tx) => {
-      if (organizationId) await requireReferences(tx, ORGANIZATION, organizationId, 'organizationId');
-      const user = atLeastOneField(patch) ? await updateUser(tx, id, patch) : (await usersByIds(tx, [id]))[0];
+      await requirePlacement(tx, placement);
+      if (atLeastOneField(patch) && !(await updateUser(tx, id, patch))) throw notFound(`no user ${id}`);
+      const [user] = atLeastOneField(placement)
+        ? await tx.update(users).set(placement).where(eq(users.id, id)).returning(viewColumns)
+        : await tx.select(viewColumns).from(users).where(eq(users.id, id));
       if (!user) throw notFound(`no user ${id}`);
-      if (organizationId === undefined) return user;
-      await tx.update(users).set({ organizationId }).where(eq(users.id, id));
-      return { ...user, organizationId };
+      return user as UserView;
     });
   } catch (error) {
     if (error instanceof LastAdminError) throw conflict(error.message);
@@ -64,13 +91,14 @@ async function changeUser(db: Database, id: string, { organizationId, ...patch }
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   requireRole(c.get('user'), 'admin');
-  const { organizationId, ...fields } = c.req.valid('json');
+  const { organizationId, managerId, ...fields } = c.req.valid('json');
   try {
     const { user, token } = await c.get('deps').db.transaction(async (tx) => {
-      if (organizationId) await requireReferences(tx, ORGANIZATION, organizationId, 'organizationId');
+      const placement = { organizationId: organizationId ?? null, managerId: managerId ?? null };
+      await requirePlacement(tx, placement);
       const created = await createUser(tx, fields);
-      if (organizationId) await tx.update(users).set({ organizationId }).where(eq(users.id, created.user.id));
-      return { ...created, user: { ...created.user, organizationId: organizationId ?? null } };
+      if (organizationId || managerId) await tx.update(users).set(placement).where(eq(users.id, created.user.id));
+      return { ...created, user: { ...created.user, ...placement } };
     });
     return c.json({ user: publicUser(user), token }, 201);
   } catch (error) {
@@ -89,18 +117,22 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   if (active !== undefined) filters.push(eq(users.active, active));
   const after = cursorAfter(cursor, 'string');
   if (after !== null) filters.push(gt(users.email, after));
-  const rows = (await c.get('deps').db.select().from(users).where(and(...filters)).orderBy(asc(users.email)).limit(limit + 1)) as User[];
+  const rows = (await c.get('deps').db.select(viewColumns).from(users).where(and(...filters)).orderBy(asc(users.email)).limit(limit + 1)) as UserView[];
   const { items, nextCursor } = page(rows, limit, (u) => u.email);
   return c.json({ items: items.map(publicUser), nextCursor }, 200);
 };
 
-export const me: RouteHandler<typeof routes.me, AppEnv> = (c) => c.json(publicUser(c.get('user')), 200);
+export const me: RouteHandler<typeof routes.me, AppEnv> = async (c) => {
+  const me = c.get('user');
+  const [row] = await c.get('deps').db.select({ managerId: users.managerId }).from(users).where(eq(users.id, me.id));
+  return c.json(publicUser({ ...me, managerId: row?.managerId ?? null }), 200);
+};
 
 export const update: RouteHandler<typeof routes.update, AppEnv> = async (c) => {
   const me = c.get('user');
   const { id } = c.req.valid('param');
   const patch = c.req.valid('json');
-  if (me.id !== id || patch.roles !== undefined || patch.active !== undefined || patch.organizationId !== undefined) {
+  if (me.id !== id || patch.roles !== undefined || patch.active !== undefined || patch.organizationId !== undefined || patch.managerId !== undefined) {
     requireRole(me, 'admin');
   }
   return c.json(publicUser(await changeUser(c.get('deps').db, id, patch)), 200);

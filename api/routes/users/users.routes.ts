@@ -7,18 +7,25 @@ import { activeQuery, atLeastOneField, emailSchema, listOf, paginationQuery, use
 const tags = ['People'];
 const security = [{ bearer: [] }];
 
+const managerIdSchema = z.uuid().openapi({ description: 'An active user who approves this user’s requests when a catalog item asks for their manager' });
+
 export const createUserBody = z
   .strictObject({
     email: emailSchema,
     name: z.string().trim().min(1).max(LIMITS.name),
     roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
     organizationId: z.uuid().optional().openapi({ description: 'The active organization the user belongs to: what their tickets are filed under' }),
+    managerId: managerIdSchema.optional(),
   })
   .openapi('NewUser');
 
 // A new object of the same fields, not an extension: an extension of the registered User would refer to itself.
 const userView = z
-  .object({ ...userSchema.shape, organizationId: z.uuid().nullable().openapi({ description: 'The organization the user belongs to: what their tickets are filed under' }) })
+  .object({
+    ...userSchema.shape,
+    organizationId: z.uuid().nullable().openapi({ description: 'The organization the user belongs to: what their tickets are filed under' }),
+    managerId: z.uuid().nullable().openapi({ description: 'The user who approves this user’s requests when a catalog item asks for their manager' }),
+  })
   .openapi('User');
 
 export const create = createRoute({
@@ -66,8 +73,9 @@ export const updateUserBody = z
     roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length).optional().openapi({ description: 'Admins only' }),
     active: z.boolean().optional().openapi({ description: 'Admins only; false deactivates, as DELETE does' }),
     organizationId: z.uuid().nullable().optional().openapi({ description: 'Admins only; an active organization, or null for none' }),
+    managerId: managerIdSchema.nullable().optional().openapi({ description: 'Admins only; an active user other than this one, or null for none' }),
   })
-  .refine(atLeastOneField, 'name at least one of name, roles, active, organizationId')
+  .refine(atLeastOneField, 'name at least one of name, roles, active, organizationId, managerId')
   .meta({ minProperties: 1 })
   .openapi('UserChanges');
 
@@ -77,7 +85,7 @@ export const update = createRoute({
   tags,
   security,
   operationId: 'updateUser',
-  summary: 'Change a user: name, roles, active, organization (admins); users may change their own name',
+  summary: 'Change a user: name, roles, active, organization, manager (admins); users may change their own name',
   request: { params: idParam, body: { required: true, content: { 'application/json': { schema: updateUserBody } } } },
   responses: {
     200: { description: 'The user as changed', content: { 'application/json': { schema: userView } } },
