@@ -6,7 +6,7 @@ import type { Database } from '../../../db/client';
 import type { User } from '../../../db/people';
 import { catalogItems, teams } from '../../../db/schema';
 import type { ApprovalLevel, TaskOrder, TaskTemplate } from '../../../domain/catalog';
-import { definitionProblems, type CatalogDefinition } from '../../../domain/catalogForm';
+import { definitionProblems } from '../../../domain/catalogForm';
 import type { AppEnv } from '../../context';
 import { isStaff, requireRole } from '../../middleware/auth';
 import { badRequest, notFound, unprocessable } from '../../problem';
@@ -16,7 +16,7 @@ import type * as routes from './catalogItems.routes';
 
 type CatalogItemRow = typeof catalogItems.$inferSelect;
 type ItemFields = ReturnType<typeof fieldsOf>;
-type ItemChanges = Partial<Omit<ItemFields, 'slaId'>> & { slaId?: string | null };
+type ItemChanges = Partial<ItemFields>;
 
 /** Catalog managers (and admins) keep the catalog. */
 const requireCatalogWriter = (user: User) => requireRole(user, 'catalog_manager');
@@ -109,7 +109,7 @@ function changeItem(db: Database, actor: string, id: string, changes: ItemChange
       if (!current) throw notFound(`no catalog item ${id}`);
       const before = fieldsOf(current);
       if (DEFINITION.some((part) => part in changes)) {
-        const problems = definitionProblems({ ...before, ...changes } as CatalogDefinition);
+        const problems = definitionProblems({ ...before, ...changes });
         const errors = problems.map((p) => ({ field: p.path.join('.'), message: p.message }));
         if (errors.length) throw badRequest(`invalid definition: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
       }
