@@ -28,6 +28,8 @@ import incidents from './routes/incidents/incidents.index';
 import organizations from './routes/organizations/organizations.index';
 import problems from './routes/problems/problems.index';
 import changes from './routes/changes/changes.index';
+import requests from './routes/requests/requests.index';
+import tasks from './routes/tasks/tasks.index';
 import services from './routes/services/services.index';
 import slas from './routes/slas/slas.index';
 import teams from './routes/teams/teams.index';
@@ -69,7 +71,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   api.use('*', async (c, next) => (c.req.path === `${API_BASE}/openapi.json` ? next() : authenticate(c, next)));
   api.use('*', rejectUnstorableText);
-  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', problems).route('/', changes).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts).route('/', freezeWindows).route('/', changeTemplates).route('/', changeApprovalRules).route('/', catalogItems);
+  api.route('/', users).route('/', teams).route('/', slas).route('/', incidents).route('/', problems).route('/', changes).route('/', requests).route('/', tasks).route('/', admin).route('/', timeline).route('/', cis).route('/', ciRelations).route('/', impact).route('/', organizations).route('/', contacts).route('/', calendars).route('/', services).route('/', contracts).route('/', freezeWindows).route('/', changeTemplates).route('/', changeApprovalRules).route('/', catalogItems);
   let document: object | undefined;
   api.get('/openapi.json', (c) =>
     c.json(

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogItems, outbox, users } from '../../db/schema';
+import { outbox, users } from '../../db/schema';
 import type { CatalogItemSpec } from '../../domain/catalog';
 import { eventually } from '../helpers/eventually';
 import { startStack, type Stack } from '../helpers/stack';
@@ -53,8 +53,10 @@ beforeAll(async () => {
   for (const [name, members] of [['purchasing', [buyer.email]], ['it-desk', [it1.email]]] as const) {
     expect((await stack.api('POST', '/api/v1/teams', { body: { name, members } })).status).toBe(201);
   }
-  const [item] = await stack.db.insert(catalogItems).values({ ...laptopSpec, price: null }).returning();
-  laptop = item!.id;
+  // The catalog manager publishes the item through the catalog API, as the portal will offer it.
+  const item = await stack.api('POST', '/api/v1/catalog-items', { token: catalogManager.token, body: laptopSpec });
+  expect(item.status, JSON.stringify(item.body)).toBe(201);
+  laptop = item.body.id;
 }, 180_000);
 afterAll(() => stack?.stop());
 
