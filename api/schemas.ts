@@ -291,6 +291,17 @@ export function cursorAfter<T extends 'string' | 'number'>(cursor: string | unde
   return after;
 }
 
+/** A cursor of a list ordered by a timestamp then a key: the timestamp's microseconds (db/keyset.ts) and the key, or null without one. */
+export function instantCursor(cursor: string | undefined, key: RegExp): { micros: string; key: string } | null {
+  const after = cursorAfter(cursor, 'string');
+  if (after === null) return null;
+  const match = new RegExp(`^(-?\\d{1,20})_(${key.source})$`).exec(after);
+  if (!match) throw badRequest('cursor is not valid', [{ field: 'query.cursor', message: 'not a cursor this API issued' }]);
+  return { micros: match[1]!, key: match[2]! };
+}
+export const instantCursorOf = (micros: string, key: string) => encodeCursor(`${micros}_${key}`);
+export const UUID_KEY = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
 /** One page of a keyset-ordered query fetched with limit + 1 rows. */
 export function page<T>(rows: T[], limit: number, key: (row: T) => string | number) {
   const items = rows.slice(0, limit);

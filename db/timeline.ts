@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { HistorySubject } from '../domain/cmdb';
 import { rowsOf, type Database } from './client';
+import { microsOf } from './keyset';
 import { cmdbHistory, ticketCis, ticketEvents, tickets } from './schema';
 
 /** The moments of a ticket's life a configuration item's or service's timeline shows. */
@@ -44,8 +45,6 @@ interface Row {
   priority: number | null;
 }
 
-const micros = (column: SQL) => sql`(extract(epoch from ${column}) * 1000000)::bigint`;
-
 /** Which tickets a subject's timeline shows: those naming the CI, or those about the service. */
 function ticketsOf(subjectType: HistorySubject, subjectId: string): SQL {
   if (subjectType === 'ci') return sql`select ${ticketCis.number} as number from ${ticketCis} where ${ticketCis.ciId} = ${subjectId}`;
@@ -63,16 +62,16 @@ export async function timelineOf(
   subjectId: string,
   { limit, before }: { limit: number; before: TimelineCursor | null },
 ): Promise<TimelineEntry[]> {
-  const page = before === null ? sql`true` : sql`(at_us, key) < (${before.atMicros}::bigint, ${before.key})`;
+  const page = before === null ? sql`true` : sql`(at_us::bigint, key) < (${before.atMicros}::bigint, ${before.key})`;
   const rows = rowsOf<Row>(
     await db.execute(sql`
       select * from (
-        select h.at, ${micros(sql`h.at`)} as at_us, 'configuration' as source, 'h' || lpad(h.id::text, 20, '0') as key, h.actor, h.action, h.attribute,
+        select h.at, ${microsOf(sql`h.at`)} as at_us, 'configuration' as source, 'h' || lpad(h.id::text, 20, '0') as key, h.actor, h.action, h.attribute,
                h.old_value, h.new_value, null as number, null as type, null as title, null as status, null::int as priority
           from ${cmdbHistory} h
          where h.subject_type = ${subjectType} and h.subject_id = ${subjectId}
         union all
-        select e.at, ${micros(sql`e.at`)}, 'ticket', 't' || e.id, e.actor, e.kind, null, null, null, t.number, t.type, t.title, t.status, t.priority
+        select e.at, ${microsOf(sql`e.at`)}, 'ticket', 't' || e.id, e.actor, e.kind, null, null, null, t.number, t.type, t.title, t.status, t.priority
           from ${ticketEvents} e
           join ${tickets} t on t.number = e.number
          where e.number in (${ticketsOf(subjectType, subjectId)})
@@ -82,7 +81,7 @@ export async function timelineOf(
            )})
       ) entries
       where ${page}
-      order by at_us desc, key desc
+      order by at_us::bigint desc, key desc
       limit ${limit + 1}`),
   );
   return rows.map((r) => ({

@@ -5,8 +5,9 @@ import { changeApprovalRules } from '../../../db/schema';
 import type { CiClass } from '../../../domain/cmdb';
 import type { AppEnv } from '../../context';
 import { requireStaff } from '../../middleware/auth';
-import { badRequest, notFound } from '../../problem';
-import { cursorAfter, page } from '../../schemas';
+import { notFound } from '../../problem';
+import { instantCursor, page, UUID_KEY } from '../../schemas';
+import { microsOf } from '../../../db/keyset';
 import { requireChangeConfigWriter } from '../changeTemplates/changeConfiguration';
 import { historyHandler, refuseDuplicates, requireReferences, SERVICE, snapshot, TEAM } from '../organizations/catalog';
 import type * as routes from './changeApprovalRules.routes';
@@ -49,23 +50,16 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
  * stored, so rules made in one transaction (one now()) are neither skipped
  * nor repeated, and a page goes on even when the rule it ended at is deleted.
  */
-const createdMicros = sql<string>`((extract(epoch from ${changeApprovalRules.createdAt}) * 1000000)::bigint)::text`;
-const CURSOR = /^(\d{1,20})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const createdMicros = microsOf(changeApprovalRules.createdAt);
 
-function listCursor(cursor: string | undefined): { micros: string; id: string } | null {
-  const after = cursorAfter(cursor, 'string');
-  if (after === null) return null;
-  const match = CURSOR.exec(after);
-  if (!match) throw badRequest('cursor is not valid', [{ field: 'query.cursor', message: 'not a cursor this API issued' }]);
-  return { micros: match[1]!, id: match[2]! };
-}
+const listCursor = (cursor: string | undefined) => instantCursor(cursor, UUID_KEY);
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   requireStaff(c.get('user'));
   const { limit, cursor, ciClass, serviceId, team } = c.req.valid('query');
   const after = listCursor(cursor);
   const filters: SQL[] = [];
-  if (after !== null) filters.push(sql`(${createdMicros}::bigint, ${changeApprovalRules.id}) > (${after.micros}::bigint, ${after.id}::uuid)`);
+  if (after !== null) filters.push(sql`(${createdMicros}::bigint, ${changeApprovalRules.id}) > (${after.micros}::bigint, ${after.key}::uuid)`);
   if (ciClass !== undefined) filters.push(eq(changeApprovalRules.ciClass, ciClass));
   if (serviceId !== undefined) filters.push(eq(changeApprovalRules.serviceId, serviceId));
   if (team !== undefined) filters.push(eq(changeApprovalRules.team, team));

@@ -6,8 +6,9 @@ import type { User } from '../../../db/people';
 import { freezeWindows } from '../../../db/schema';
 import type { AppEnv } from '../../context';
 import { requireRole, requireStaff } from '../../middleware/auth';
-import { badRequest, notFound, unprocessable } from '../../problem';
-import { cursorAfter, page } from '../../schemas';
+import { notFound, unprocessable } from '../../problem';
+import { instantCursor, page, UUID_KEY } from '../../schemas';
+import { microsOf } from '../../../db/keyset';
 import { CI, historyHandler, refuseDuplicates, requireReferences, SERVICE, snapshot } from '../organizations/catalog';
 import type * as routes from './freezeWindows.routes';
 
@@ -102,23 +103,16 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
  * so freezes starting within one millisecond are neither skipped nor
  * repeated; the id, not the name, breaks ties, since a name can outgrow a cursor.
  */
-const startMicros = sql<string>`((extract(epoch from ${freezeWindows.startsAt}) * 1000000)::bigint)::text`;
-const CURSOR = /^(-?\d{1,20})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const startMicros = microsOf(freezeWindows.startsAt);
 
-function listCursor(cursor: string | undefined): { micros: string; id: string } | null {
-  const after = cursorAfter(cursor, 'string');
-  if (after === null) return null;
-  const match = CURSOR.exec(after);
-  if (!match) throw badRequest('cursor is not valid', [{ field: 'query.cursor', message: 'not a cursor this API issued' }]);
-  return { micros: match[1]!, id: match[2]! };
-}
+const listCursor = (cursor: string | undefined) => instantCursor(cursor, UUID_KEY);
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   requireStaff(c.get('user'));
   const { limit, cursor, from, to } = c.req.valid('query');
   const after = listCursor(cursor);
   const filters: SQL[] = [];
-  if (after !== null) filters.push(sql`(${startMicros}::bigint, ${freezeWindows.id}) > (${after.micros}::bigint, ${after.id}::uuid)`);
+  if (after !== null) filters.push(sql`(${startMicros}::bigint, ${freezeWindows.id}) > (${after.micros}::bigint, ${after.key}::uuid)`);
   if (from !== undefined) filters.push(gt(freezeWindows.endsAt, new Date(from)));
   if (to !== undefined) filters.push(lt(freezeWindows.startsAt, new Date(to)));
   const rows = await c

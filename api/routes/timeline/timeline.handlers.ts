@@ -5,8 +5,8 @@ import { cis, cmdbHistory, services } from '../../../db/schema';
 import { timelineOf, type TimelineCursor } from '../../../db/timeline';
 import type { AppEnv } from '../../context';
 import { isStaff } from '../../middleware/auth';
-import { badRequest, forbidden, notFound } from '../../problem';
-import { cursorAfter, encodeCursor } from '../../schemas';
+import { forbidden, notFound } from '../../problem';
+import { instantCursor, instantCursorOf } from '../../schemas';
 import type * as routes from './timeline.routes';
 
 type Subject = 'ci' | 'service';
@@ -27,13 +27,10 @@ async function known(db: Database, subject: Subject, id: string): Promise<boolea
   return trace.length > 0;
 }
 
-/** Cursors are "<microseconds>|<key>" of the last entry given. */
+/** Cursors are the microseconds and the key of the last entry given. */
 function decode(cursor: string | undefined): TimelineCursor | null {
-  const after = cursorAfter(cursor, 'string');
-  if (after === null) return null;
-  const match = /^(\d{1,20})\|(.+)$/.exec(after);
-  if (!match) throw badRequest('cursor is not valid', [{ field: 'query.cursor', message: 'not a cursor this API issued' }]);
-  return { atMicros: match[1]!, key: match[2]! };
+  const after = instantCursor(cursor, /[ht].+/);
+  return after && { atMicros: after.micros, key: after.key };
 }
 
 function timeline(subject: Subject): RouteHandler<typeof routes.ciTimeline | typeof routes.serviceTimeline, AppEnv> {
@@ -51,7 +48,7 @@ function timeline(subject: Subject): RouteHandler<typeof routes.ciTimeline | typ
     return c.json(
       {
         items: items.map(({ cursor: _cursor, key: _key, at, ...entry }) => ({ at: at.toISOString(), ...entry })),
-        nextCursor: rows.length > limit && last ? encodeCursor(`${last.cursor.atMicros}|${last.cursor.key}`) : null,
+        nextCursor: rows.length > limit && last ? instantCursorOf(last.cursor.atMicros, last.cursor.key) : null,
       },
       200,
     );
