@@ -81,6 +81,9 @@ describe('service requests', () => {
     expect(created.body).toMatchObject({ status: 'awaiting_approval', caller: requester.email, details: { cost: 1500, level: 0 } });
     expect(created.body.details.levels.map((l: { group: { name: string } }) => l.group.name)).toEqual(['manager', 'purchasing']);
 
+    // The manager, no agent, reads the order they are to decide on; another end user does not.
+    expect((await stack.api('GET', `/api/v1/requests/${number}`, { token: manager.token })).status).toBe(200);
+    expect((await stack.api('GET', `/api/v1/requests/${number}`, { token: other.token })).status).toBe(404);
     // The requester cannot approve their own order; the manager can, then purchasing (the order is over 1,000).
     expect((await command(requester, `requests/${number}/approve`)).status).toBe(403);
     expect((await command(buyer, `requests/${number}/approve`)).status).toBe(403); // not this level's approver

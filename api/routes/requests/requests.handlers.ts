@@ -28,10 +28,16 @@ import type * as routes from './requests.routes';
 type Deps = AppEnv['Variables']['deps'];
 const TWO_DAYS = 2 * 24 * 3600;
 
-/** A request, if this user may see it: requesters their own (a portal power user their organization's), staff all. */
+/** Whether the user is an approver of the request's open round: a manager who is no agent still reads what they decide on. */
+function decidesOn(ticket: TicketView, user: User): boolean {
+  const approval = (ticket.details as { approval?: { groups: { members: string[] }[] } | null } | undefined)?.approval;
+  return ticket.status === 'awaiting_approval' && (approval?.groups.some((g) => g.members.includes(user.email)) ?? false);
+}
+
+/** A request, if this user may see it: requesters their own (a portal power user their organization's), its approvers while they decide, staff all. */
 async function visibleRequest({ db, temporal }: Deps, user: User, number: string, find = ticketToRead): Promise<TicketView> {
   const ticket = await find(db, temporal, number);
-  if (!ticket || ticket.type !== 'service_request' || !mayRead(user, ticket)) throw notFound(`no request ${number}`);
+  if (!ticket || ticket.type !== 'service_request' || !(mayRead(user, ticket) || decidesOn(ticket, user))) throw notFound(`no request ${number}`);
   return ticket;
 }
 
