@@ -26,8 +26,14 @@ const hashOf = (request: unknown) => createHash('sha256').update(JSON.stringify(
 
 /** A new number of this type; a number is never handed out twice (gaps are harmless). */
 export async function takeNumber(db: Database, type: TicketType): Promise<string> {
-  const [row] = rowsOf<{ seq: string | number }>(await db.execute(sql`select nextval(${numberSequence(type)}) as seq`));
-  return formatTicketNumber(type, Number(row!.seq));
+  return (await takeNumbers(db, type, 1))[0]!;
+}
+
+/** `count` new numbers of this type in one statement (a request's tasks). */
+export async function takeNumbers(db: Database, type: TicketType, count: number): Promise<string[]> {
+  if (count === 0) return [];
+  const rows = rowsOf<{ seq: string | number }>(await db.execute(sql`select nextval(${numberSequence(type)}) as seq from generate_series(1, ${count})`));
+  return rows.map((r) => Number(r.seq)).sort((a, b) => a - b).map((seq) => formatTicketNumber(type, seq));
 }
 
 /**

@@ -16,7 +16,7 @@ import { forbidden, notFound, ProblemError, unprocessable } from '../../problem'
 import { asTicketJson, cursorAfter, page } from '../../schemas';
 import { checkAssignment, checkCaller } from '../../tickets/checks';
 import { organizationOf } from '../../tickets/cmdbContext';
-import { openTicket, takeNumber } from '../../tickets/creation';
+import { openTicket, takeNumber, takeNumbers } from '../../tickets/creation';
 import { ticketToCommand, ticketToRead } from '../../tickets/lookup';
 import { asOfNow, listTickets, ticketHistory } from '../../tickets/readModel';
 import { slaPolicy } from '../../tickets/slaSelection';
@@ -91,8 +91,7 @@ export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   const answers = parsed.data as Record<string, unknown>;
   const cost = costOf({ costField: item.costField, price: item.price === null ? null : Number(item.price) }, answers);
   const levels = await resolveLevels(db, requester, applicableLevels(item.approvals, cost));
-  const taskNumbers = [];
-  for (let i = 0; i < item.tasks.length; i++) taskNumbers.push(await takeNumber(db, 'task'));
+  const taskNumbers = await takeNumbers(db, 'task', item.tasks.length);
   const catalogManagers = await db.select({ email: users.email }).from(users).where(and(eq(users.active, true), arrayContains(users.roles, ['catalog_manager'])));
   const input: Omit<NewRequest, 'number'> = {
     itemId: item.id,
