@@ -123,7 +123,12 @@ beforeAll(async () => {
   const created = await stack.api('POST', `${BASE}/incidents`, { body: newIncident({ title: 'The target of every bad command' }) });
   expect(created.status).toBe(201);
   legitimate.push(created.body.number);
-  const history = await stack.api('GET', `${BASE}/incidents/${created.body.number}/history`);
+  // The read model follows the workflow within moments: the baseline is the history once its creation is in it.
+  const history = await eventually(async () => {
+    const read = await stack.api('GET', `${BASE}/incidents/${created.body.number}/history`);
+    expect(read.body.items.length).toBeGreaterThan(0);
+    return read;
+  });
   target = { number: created.body.number, version: created.body.version, historyLength: history.body.items.length, acceptedUpdates: await acceptedUpdates(created.body.number) };
   before = { users: await names('/users', 'email'), teams: await names('/teams', 'name'), slas: await names('/slas', 'name') };
 });
