@@ -32,8 +32,7 @@ const changeManagers = (db: Database) => holdersOf(db, 'change_manager');
 export async function newChangeInput(db: Database, body: Omit<CreateChange, 'fixFor'>): Promise<Omit<NewChange, 'number' | 'createdBy' | 'fixFor'>> {
   await checkCis(db, body.ciIds);
   if (body.serviceId) await checkService(db, body.serviceId);
-  const pseudo = { assignmentGroup: null } as unknown as TicketView;
-  await checkAssignment(db, pseudo, { assignmentGroup: body.assignmentGroup, assignee: body.assignee });
+  await checkAssignment(db, null, { assignmentGroup: body.assignmentGroup, assignee: body.assignee });
   return {
     ...body,
     category: body.category ?? null,

@@ -7,8 +7,12 @@ import { checkCis, checkService, serviceOfCis } from './cmdbContext';
 
 /** Checks of a command against the configuration that every ticket type makes the same way. */
 
-/** An assignment names a team that exists and, if a person, an active agent of that team. */
-export async function checkAssignment(db: Database, ticket: TicketView, { assignmentGroup, assignee }: { assignmentGroup?: string; assignee?: string }) {
+/** An assignment names a team that exists and, if a person, an active agent of that team (the ticket's, when it has one and none is named). */
+export async function checkAssignment(
+  db: Database,
+  ticket: Pick<TicketView, 'assignmentGroup'> | null,
+  { assignmentGroup, assignee }: { assignmentGroup?: string; assignee?: string },
+) {
   if (assignmentGroup !== undefined && !(await teamExists(db, assignmentGroup))) {
     throw unprocessable('assignmentGroup', `no team named ${assignmentGroup}`);
   }
@@ -17,7 +21,7 @@ export async function checkAssignment(db: Database, ticket: TicketView, { assign
   if (!person) throw unprocessable('assignee', `no user with email ${assignee}`);
   if (!person.active) throw unprocessable('assignee', `${assignee} is deactivated`);
   if (!isStaff(person)) throw unprocessable('assignee', `${assignee} is not an agent`);
-  const group = assignmentGroup ?? ticket.assignmentGroup;
+  const group = assignmentGroup ?? ticket?.assignmentGroup;
   if (group && !(await isTeamMember(db, group, person.id))) throw unprocessable('assignee', `${assignee} is not a member of ${group}`);
 }
 
